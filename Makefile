@@ -1,0 +1,36 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Notebooks run with a small replication count in tests; unset it to get full-size results.
+export CASHLESS_NOTEBOOK_REPLICATIONS ?= 2
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python examples/demo.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest tests src README.md --nbmake notebooks
+
+bench: $(VENV)/.installed-test
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache src/*.egg-info out

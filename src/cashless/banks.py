@@ -1,0 +1,376 @@
+"""The directory of Vietnamese banks and their NAPAS BINs (package data ``data/banks.csv``).
+
+A VietQR payload names the beneficiary's bank by its 6-digit BIN (field 38.01.00). People
+name it by code ("VCB"), brand ("Vietcombank") or BIN; :func:`lookup_bank` accepts all three,
+ignoring case, accents, spaces, hyphens and dots.
+
+>>> lookup_bank("vietinbank").bin
+'970415'
+>>> lookup_bank(970436).short_name
+'Vietcombank'
+>>> lookup_bank("ibk-hn").code
+'IBK - HN'
+>>> [bank.short_name for bank in search_banks("ngoai thuong")]
+['Vietcombank']
+
+The bundled list, its sources and caveats are described in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import NamedTuple
+
+from cashless.errors import RegistryError, UnknownBankError
+from cashless.text import fold, nfc
+
+__all__ = [
+    "Bank",
+    "BankDirectory",
+    "CsvProblem",
+    "load_directory",
+    "lookup_bank",
+    "search_banks",
+]
+
+COLUMNS = ("bin", "code", "short_name", "name", "swift")
+REQUIRED_COLUMNS = ("bin", "short_name")
+
+
+@dataclass(frozen=True)
+class Bank:
+    """One institution: BIN (NAPAS BNB ID), code, short name, official name, SWIFT/BIC.
+
+    Unknown values are empty strings.
+
+    >>> Bank("970436", "VCB", "Vietcombank", "", "BFTVVNVX")
+    Bank(bin='970436', code='VCB', short_name='Vietcombank', name='', swift='BFTVVNVX')
+    """
+
+    bin: str
+    code: str
+    short_name: str
+    name: str
+    swift: str
+
+
+class CsvProblem(NamedTuple):
+    """One problem in a bank CSV: 1-based line number, column name and reason.
+
+    (When :class:`BankDirectory` rejects rows given in code, ``line`` is the 1-based row index.)
+    """
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.reason}"
+
+
+def _key(text: str) -> str:
+    """Matching key: folded to ASCII, lower case, letters and digits only."""
+    return "".join(char for char in fold(text).lower() if char.isalnum())
+
+
+def _bin_text(query: str | int) -> str | None:
+    """The 6-digit BIN ``query`` spells, or None."""
+    if isinstance(query, int) and not isinstance(query, bool):
+        query = str(query) if query >= 0 else ""
+    if isinstance(query, str):
+        text = query.strip()
+        if len(text) == 6 and text.isascii() and text.isdigit():
+            return text
+    return None
+
+
+class BankDirectory:
+    """An immutable, indexed collection of :class:`Bank` rows.
+
+    Lookups try, in order: the BIN, the code, the short name, the full name. Keys are compared
+    after :func:`cashless.text.fold`, lower-casing and dropping everything but letters and
+    digits, so ``"ibk-hn"`` finds code ``"IBK - HN"``. When one key belongs to two banks (the
+    bundled list has short name ``MAFC`` on 970468 and 977777), the earlier row wins; since
+    codes are tried before short names, ``"MAFC"`` finds 977777, the row carrying that code.
+
+    >>> directory = BankDirectory([Bank("970436", "VCB", "Vietcombank", "", "")])
+    >>> len(directory), directory.lookup("vcb").bin, "970436" in directory
+    (1, '970436', True)
+    """
+
+    __slots__ = ("_banks", "_by_bin", "_by_code", "_by_name", "_by_short", "_haystacks")
+
+    def __init__(self, banks: Iterable[Bank]) -> None:
+        rows = tuple(banks)
+        problems: list[CsvProblem] = []
+        by_bin: dict[str, Bank] = {}
+        for index, bank in enumerate(rows, start=1):
+            if _bin_text(bank.bin) != bank.bin:
+                problems.append(CsvProblem(index, "bin", f"BIN {bank.bin!r} is not 6 digits"))
+            elif bank.bin in by_bin:
+                problems.append(CsvProblem(index, "bin", f"duplicate BIN {bank.bin}"))
+            if not bank.short_name.strip():
+                problems.append(CsvProblem(index, "short_name", "missing short_name"))
+            by_bin.setdefault(bank.bin, bank)
+        if problems:
+            listing = "; ".join(f"row {p.line}, {p.column}: {p.reason}" for p in problems)
+            raise RegistryError(f"bad bank rows: {listing}", problems=problems)
+        self._banks = rows
+        self._by_bin = by_bin
+        self._by_code = _index(rows, "code")
+        self._by_short = _index(rows, "short_name")
+        self._by_name = _index(rows, "name")
+        self._haystacks = tuple(
+            (bank, _key(bank.short_name), _key(bank.code), _key(bank.name)) for bank in rows
+        )
+
+    def __iter__(self) -> Iterator[Bank]:
+        return iter(self._banks)
+
+    def __len__(self) -> int:
+        return len(self._banks)
+
+    def __contains__(self, item: object) -> bool:
+        """``bank in directory`` for a :class:`Bank`; for a str or int, whether it looks up."""
+        if isinstance(item, Bank):
+            return self._by_bin.get(item.bin) == item
+        if isinstance(item, (str, int)):
+            return self._find(item) is not None
+        return False
+
+    def __repr__(self) -> str:
+        return f"<BankDirectory of {len(self)} banks>"
+
+    def by_bin(self, bin: str | int) -> Bank:
+        """The bank with exactly this BIN; raises :class:`UnknownBankError`."""
+        text = _bin_text(bin)
+        if text is not None and text in self._by_bin:
+            return self._by_bin[text]
+        raise self._unknown(bin, "BIN")
+
+    def lookup(self, query: str | int) -> Bank:
+        """The bank named by ``query``: a BIN, a code, a short name or the full name.
+
+        Raises :class:`UnknownBankError` naming the query and up to 3 close matches.
+        """
+        found = self._find(query)
+        if found is None:
+            raise self._unknown(query, "BIN, code or name")
+        return found
+
+    def search(self, text: str) -> list[Bank]:
+        """Banks whose name, short name, code or BIN contain ``text`` (accent-insensitive).
+
+        Ranked: the bank :meth:`lookup` would return, then exact short names or codes, then
+        short names or codes that start with the text, then other matches in short names or
+        codes, then matches in the full name; ties keep directory order. Spaces and
+        punctuation are ignored, so a text without letters or digits matches every bank.
+        """
+        compact = _key(text)
+        digits = text.strip() if text.strip().isdigit() else ""
+        first = self._find(text)
+        ranked = []
+        for position, (bank, short, code, name) in enumerate(self._haystacks):
+            if bank is first:
+                rank = 0
+            elif compact and compact in (short, code):
+                rank = 1
+            elif (compact and (short.startswith(compact) or code.startswith(compact))) or (
+                digits and bank.bin.startswith(digits)
+            ):
+                rank = 2
+            elif compact in short or compact in code:
+                rank = 3
+            elif compact in name:
+                rank = 4
+            else:
+                continue
+            ranked.append((rank, position, bank))
+        ranked.sort(key=lambda item: item[:2])
+        return [bank for _, _, bank in ranked]
+
+    def _find(self, query: str | int) -> Bank | None:
+        bin_text = _bin_text(query)
+        if bin_text is not None and bin_text in self._by_bin:
+            return self._by_bin[bin_text]
+        if not isinstance(query, str):
+            return None
+        key = _key(query)
+        if not key:
+            return None
+        for index in (self._by_code, self._by_short, self._by_name):
+            if key in index:
+                return index[key]
+        return None
+
+    def _unknown(self, query: object, what: str) -> UnknownBankError:
+        suggestions = self._suggest(query)
+        reason = f"unknown bank {query!r}: no {what} in the bank directory matches"
+        if suggestions:
+            reason += "; did you mean " + ", ".join(suggestions) + "?"
+        error = UnknownBankError(reason)
+        error.query = query  # type: ignore[attr-defined]
+        error.suggestions = suggestions  # type: ignore[attr-defined]
+        return error
+
+    def _suggest(self, query: object) -> list[str]:
+        """Up to 3 labels like ``"Vietcombank (VCB, 970436)"`` close to ``query``."""
+        key = _key(str(query))
+        candidates: dict[str, Bank] = {}
+        for bank in self._banks:
+            for value in (bank.short_name, bank.code, bank.bin):
+                candidates.setdefault(_key(value), bank)
+        candidates.pop("", None)
+        labels: list[str] = []
+        for match in difflib.get_close_matches(key, list(candidates), n=6, cutoff=0.6):
+            bank = candidates[match]
+            ids = f"{bank.code}, {bank.bin}" if bank.code else bank.bin
+            label = f"{bank.short_name} ({ids})"
+            if label not in labels:
+                labels.append(label)
+        return labels[:3]
+
+
+def _index(rows: tuple[Bank, ...], field: str) -> dict[str, Bank]:
+    """Map each row's key for ``field`` to its bank; the first row wins a shared key."""
+    index: dict[str, Bank] = {}
+    for bank in rows:
+        key = _key(getattr(bank, field))
+        if key:
+            index.setdefault(key, bank)
+    return index
+
+
+def _parse_csv(text: str, source: str) -> list[Bank]:
+    """Rows of a bank CSV; raises one :class:`RegistryError` listing every problem."""
+    problems: list[CsvProblem] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        header = []
+    if not header:
+        problems.append(CsvProblem(1, "-", "empty file: expected a header " + ",".join(COLUMNS)))
+    for column in REQUIRED_COLUMNS:
+        if header and column not in header:
+            problems.append(CsvProblem(1, column, "missing column in header"))
+    for column in {name for name in header if header.count(name) > 1}:
+        problems.append(CsvProblem(1, column, "column repeated in header"))
+    if problems:
+        raise _registry_error(source, problems)
+
+    positions = {name: header.index(name) for name in COLUMNS if name in header}
+    banks: list[Bank] = []
+    first_line: dict[str, int] = {}
+    line = reader.line_num + 1
+    for record in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            problems.append(
+                CsvProblem(start, "-", f"{len(record)} fields but the header has {len(header)}")
+            )
+            continue
+        values = {
+            name: nfc(record[pos].strip()) if pos < len(record) else ""
+            for name, pos in positions.items()
+        }
+        values.update({name: "" for name in COLUMNS if name not in values})
+        bin_text = values["bin"]
+        if _bin_text(bin_text) != bin_text:
+            problems.append(CsvProblem(start, "bin", f"BIN {bin_text!r} is not 6 digits"))
+        elif bin_text in first_line:
+            problems.append(
+                CsvProblem(
+                    start, "bin", f"duplicate BIN {bin_text} (first on line {first_line[bin_text]})"
+                )
+            )
+        else:
+            first_line[bin_text] = start
+        if not values["short_name"]:
+            problems.append(CsvProblem(start, "short_name", "missing short_name"))
+        banks.append(Bank(**values))
+    if problems:
+        raise _registry_error(source, problems)
+    return banks
+
+
+def _registry_error(source: str, problems: list[CsvProblem]) -> RegistryError:
+    listing = "; ".join(str(problem) for problem in problems)
+    count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+    return RegistryError(f"{source}: {count}: {listing}", problems=problems)
+
+
+def _read_text(path: str | PathLike[str]) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read bank list: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RegistryError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8",
+            problems=[CsvProblem(line, "-", "not UTF-8")],
+            position=exc.start,
+        ) from exc
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> BankDirectory:
+    text = resources.files("cashless").joinpath("data", "banks.csv").read_text("utf-8-sig")
+    return BankDirectory(_parse_csv(text, "cashless/data/banks.csv"))
+
+
+def load_directory(
+    path: str | PathLike[str] | None = None, *, extend: bool = True
+) -> BankDirectory:
+    """Load a bank directory: the bundled list, or a CSV with the same header.
+
+    A user CSV needs the columns ``bin`` and ``short_name``; ``code``, ``name`` and ``swift`` are
+    optional (empty when absent), other columns are ignored and a UTF-8 BOM is accepted. With
+    ``extend=True`` its rows are laid over the bundled list: a user row replaces the bundled
+    row with the same BIN, and user rows come first, so they win any shared code or name.
+    With ``extend=False`` the file is the whole directory. Every bad row (BIN not 6 digits,
+    duplicate BIN, missing short_name) is reported in one :class:`RegistryError` whose
+    ``problems`` are :class:`CsvProblem` (line, column, reason).
+
+    >>> len(load_directory()) >= 70
+    True
+    """
+    if path is None:
+        return _bundled()
+    rows = _parse_csv(_read_text(path), str(path))
+    if not extend:
+        return BankDirectory(rows)
+    given = {bank.bin for bank in rows}
+    return BankDirectory([*rows, *(bank for bank in _bundled() if bank.bin not in given)])
+
+
+def lookup_bank(query: str | int) -> Bank:
+    """Find a bank in the bundled directory by BIN, code or name (see :class:`BankDirectory`).
+
+    >>> lookup_bank("MB").short_name, lookup_bank("Ngân hàng Đầu tư và Phát triển Việt Nam").code
+    ('MBBank', 'BIDV')
+    """
+    return _bundled().lookup(query)
+
+
+def search_banks(text: str) -> list[Bank]:
+    """Search the bundled directory (see :meth:`BankDirectory.search`).
+
+    >>> [bank.code for bank in search_banks("shb")][:2]
+    ['SHB', 'SHBVN']
+    """
+    return _bundled().search(text)

@@ -1,0 +1,392 @@
+"""EMV merchant-presented QR payloads: TLV parsing, serialising and the CRC.
+
+The format is EMVCo QRCPS-MPM v1.1 (§4): each data object is a two-digit ID, a
+two-digit length counting *characters* (§4.4.1.1) and the value. Templates nest the
+same encoding. The last object is the CRC, ID ``63``: CRC-16/CCITT-FALSE over the
+UTF-8 bytes of everything before its value, ``6304`` included (§4.7.3).
+
+This module knows no scheme: VietQR lives in :mod:`cashless.vietqr`. It parses any
+country's payload and gives it back unchanged.
+
+>>> payload = decode("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F")
+>>> payload.get("38.01.00"), payload.get("58")
+('970403', 'VN')
+>>> payload.to_string() == payload.text
+True
+>>> crc16("123456789")
+'29B1'
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from cashless.errors import ChecksumError, FormatError, LengthError
+
+__all__ = [
+    "DataObject",
+    "Payload",
+    "crc16",
+    "decode",
+    "encode",
+    "is_template",
+    "parse_tlv",
+    "scheme_of",
+    "with_crc",
+]
+
+CRC_TAG = "63"
+# GUIDs that name a scheme (merchant account information templates 26-51).
+NAPAS_GUID = "A000000727"  # VietQR over NAPAS247 (NAPAS spec §5.2.3.2)
+VNPAY_GUID = "A000000775"  # VNPAY-QR merchant codes
+
+# Root data object names, EMVCo MPM Table 3.6; used only for readable output.
+ROOT_NAMES = {
+    "00": "payload_format",
+    "01": "point_of_initiation",
+    "52": "merchant_category_code",
+    "53": "currency",
+    "54": "amount",
+    "55": "tip_or_convenience_indicator",
+    "56": "convenience_fee_fixed",
+    "57": "convenience_fee_percentage",
+    "58": "country",
+    "59": "merchant_name",
+    "60": "merchant_city",
+    "61": "postal_code",
+    "62": "additional_data",
+    "63": "crc",
+    "64": "merchant_information_language",
+}
+# Additional data field template (62) names, EMVCo MPM Table 3.7.
+ADDITIONAL_NAMES = {
+    "01": "bill_number",
+    "02": "mobile_number",
+    "03": "store_label",
+    "04": "loyalty_number",
+    "05": "reference_label",
+    "06": "customer_label",
+    "07": "terminal_label",
+    "08": "purpose",
+    "09": "consumer_data_request",
+    "10": "merchant_tax_id",
+    "11": "merchant_channel",
+}
+# Language template (64) names, EMVCo MPM Table 3.8.
+LANGUAGE_NAMES = {"00": "language", "01": "merchant_name", "02": "merchant_city"}
+
+
+def crc16(text: str) -> str:
+    """CRC-16/CCITT-FALSE of ``text``'s UTF-8 bytes as four uppercase hex digits.
+
+    >>> crc16("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN6304")
+    '9E6F'
+    """
+    return f"{binascii.crc_hqx(text.encode('utf-8'), 0xFFFF):04X}"
+
+
+def with_crc(body: str) -> str:
+    """Append the CRC object to a payload body that ends just before ID 63.
+
+    >>> with_crc("000201")
+    '0002016304AAE6'
+    """
+    body += "6304"
+    return body + crc16(body)
+
+
+_TWO_DIGITS = frozenset(f"{n:02d}" for n in range(100))
+_ROOT_TEMPLATES = frozenset(f"{n:02d}" for n in (*range(26, 52), 62, 64, *range(80, 100)))
+_ADDITIONAL_TEMPLATES = frozenset(f"{n:02d}" for n in range(50, 100))
+
+
+def is_template(tag: str, parent: str = "") -> bool:
+    """Whether an ID holds nested data objects in its context (EMVCo MPM §3.3, §4.8).
+
+    Root 26-51 (merchant account information), 62, 64 and 80-99 are templates; so are
+    IDs 50-99 inside 62. IDs 02-25 are primitive and must never be recursed into.
+
+    >>> is_template("38"), is_template("15"), is_template("50", parent="62")
+    (True, False, True)
+    """
+    if parent == "":
+        return tag in _ROOT_TEMPLATES
+    return parent == "62" and tag in _ADDITIONAL_TEMPLATES
+
+
+@dataclass(frozen=True, slots=True)
+class DataObject:
+    """One TLV data object.
+
+    ``value`` is the raw text; ``children`` holds the nested objects of a template
+    (``None`` for a primitive, or for an unreserved template whose value is opaque).
+    ``position`` is the index of the ID's first character in the whole payload.
+    """
+
+    tag: str
+    value: str
+    position: int
+    path: str
+    children: tuple[DataObject, ...] | None = None
+
+    def encode(self) -> str:
+        """Serialise back to ``ID LL value``; templates are rebuilt from their children."""
+        value = self.value if self.children is None else encode(self.children)
+        return f"{self.tag}{len(value):02d}{value}"
+
+    def child(self, tag: str) -> DataObject | None:
+        """The nested object with ``tag``, or ``None``."""
+        for obj in self.children or ():
+            if obj.tag == tag:
+                return obj
+        return None
+
+
+def encode(objects: Iterable[DataObject | tuple[str, str]]) -> str:
+    """Serialise data objects (or ``(id, value)`` pairs) in the order given.
+
+    >>> encode([("00", "01"), ("01", "11")])
+    '000201010211'
+    """
+    parts = []
+    for obj in objects:
+        if isinstance(obj, DataObject):
+            parts.append(obj.encode())
+        else:
+            tag, value = obj
+            if len(value) > 99:
+                raise LengthError(f"{len(value)} characters, the limit is 99", path=tag)
+            parts.append(f"{tag}{len(value):02d}{value}")
+    return "".join(parts)
+
+
+def parse_tlv(
+    text: str,
+    *,
+    offset: int = 0,
+    parent: str = "",
+    lenient_unreserved: bool = True,
+) -> tuple[DataObject, ...]:
+    """Split ``text`` into data objects, recursing into templates.
+
+    ``offset`` is the position of ``text`` in the whole payload (for messages) and
+    ``parent`` the path of the enclosing template. Unreserved templates (80-99) whose
+    value is not TLV are kept raw when ``lenient_unreserved`` (MoMo's ``80 03 046``).
+
+    >>> [o.tag for o in parse_tlv("000201010211")]
+    ['00', '01']
+    """
+    objects: list[DataObject] = []
+    i, end = 0, len(text)
+    where = f"template {parent}" if parent else "the payload"
+    while i < end:
+        if end - i < 4:
+            raise FormatError(
+                f"{end - i} stray character(s) {text[i:]!r} after the last data object",
+                path=parent or None,
+                position=offset + i,
+                code="trailing-data",
+            )
+        tag, size = text[i : i + 2], text[i + 2 : i + 4]
+        if tag not in _TWO_DIGITS:
+            raise FormatError(
+                f"ID must be two digits, found {tag!r}",
+                path=parent or None,
+                position=offset + i,
+                code="bad-id",
+            )
+        path = f"{parent}.{tag}" if parent else tag
+        if size not in _TWO_DIGITS:
+            raise FormatError(
+                f"length must be two digits, found {size!r}",
+                path=path,
+                position=offset + i + 2,
+                code="bad-length",
+            )
+        length = int(size)
+        start = i + 4
+        if start + length > end:
+            raise LengthError(
+                f"declares {length} characters but only {end - start} remain in {where}",
+                path=path,
+                position=offset + i + 2,
+                code="truncated",
+            )
+        value = text[start : start + length]
+        children = None
+        if length and is_template(tag, parent):
+            try:
+                children = parse_tlv(value, offset=offset + start, parent=path)
+            except (FormatError, LengthError):
+                if not (lenient_unreserved and parent == "" and tag >= "80"):
+                    raise
+            if children and parent == "" and "26" <= tag <= "51":
+                children = _nest_napas_beneficiary(children)
+        objects.append(DataObject(tag, value, offset + i, path, children))
+        i = start + length
+    return tuple(objects)
+
+
+def _nest_napas_beneficiary(children: tuple[DataObject, ...]) -> tuple[DataObject, ...]:
+    """Inside a NAPAS template, sub-ID 01 is itself a template (NAPAS VietQR §5.2.3.2).
+
+    Other schemes define their own sub-IDs, so nesting is decided by the GUID.
+    """
+    guid = children[0] if children[0].tag == "00" else None
+    if guid is None or guid.value.upper() != NAPAS_GUID:
+        return children
+    nested = []
+    for obj in children:
+        if obj.tag == "01" and obj.value:
+            inner = parse_tlv(obj.value, offset=obj.position + 4, parent=obj.path)
+            obj = DataObject(obj.tag, obj.value, obj.position, obj.path, inner)
+        nested.append(obj)
+    return tuple(nested)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A parsed EMV payload: the original text and its tree of data objects."""
+
+    text: str
+    objects: tuple[DataObject, ...]
+    crc_ok: bool = True
+
+    @cached_property
+    def _index(self) -> dict[str, DataObject]:
+        index: dict[str, DataObject] = {}
+        for obj in self.walk():
+            index.setdefault(obj.path, obj)
+        return index
+
+    def walk(self) -> Iterator[DataObject]:
+        """Every data object, depth first, in payload order."""
+        stack = list(reversed(self.objects))
+        while stack:
+            obj = stack.pop()
+            yield obj
+            if obj.children:
+                stack.extend(reversed(obj.children))
+
+    def find(self, path: str) -> DataObject | None:
+        """The data object at a dotted path such as ``"38.01.00"``, or ``None``."""
+        return self._index.get(path)
+
+    def get(self, path: str, default: str | None = None) -> str | None:
+        """The value at a dotted path, or ``default``."""
+        obj = self._index.get(path)
+        return default if obj is None else obj.value
+
+    def to_string(self) -> str:
+        """Serialise the tree; for a parsed payload this is the original text."""
+        return encode(self.objects)
+
+    @cached_property
+    def scheme(self) -> str:
+        """``"vietqr"``, ``"vnpay-qr"`` or ``"emv"`` (see :func:`scheme_of`)."""
+        return scheme_of(self.objects)
+
+    def account_template(self, guid: str) -> DataObject | None:
+        """The first merchant account template (26-51) whose GUID is ``guid``."""
+        for obj in self.objects:
+            if "26" <= obj.tag <= "51" and obj.children:
+                found = obj.child("00")
+                if found is not None and found.value.upper() == guid:
+                    return obj
+        return None
+
+    def merchant_account_ids(self) -> list[str]:
+        """Root IDs 02-51 present, in payload order."""
+        return [o.tag for o in self.objects if 2 <= int(o.tag) <= 51]
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly view: scheme, readable root fields and the full tree."""
+        readable: dict[str, object] = {}
+        for obj in self.objects:
+            name = ROOT_NAMES.get(obj.tag)
+            if name and obj.children is None:
+                readable[name] = obj.value
+        additional = self.find("62")
+        for obj in (additional.children or ()) if additional else ():
+            readable[ADDITIONAL_NAMES.get(obj.tag, f"additional_{obj.tag}")] = obj.value
+        language = self.find("64")
+        for obj in (language.children or ()) if language else ():
+            readable[f"alternate_{LANGUAGE_NAMES.get(obj.tag, obj.tag)}"] = obj.value
+        accounts = []
+        for tag in self.merchant_account_ids():
+            obj = self.find(tag)
+            guid = obj.child("00") if obj is not None else None
+            accounts.append({"id": tag, "guid": guid.value if guid else None})
+        return {
+            "scheme": self.scheme,
+            **readable,
+            "merchant_accounts": accounts,
+            "tree": [_object_dict(o) for o in self.objects],
+        }
+
+
+def _object_dict(obj: DataObject) -> dict[str, object]:
+    entry: dict[str, object] = {"id": obj.tag, "position": obj.position}
+    if obj.children is None:
+        entry["value"] = obj.value
+    else:
+        entry["objects"] = [_object_dict(c) for c in obj.children]
+    return entry
+
+
+def scheme_of(objects: Iterable[DataObject]) -> str:
+    """Name the scheme from the GUIDs of the merchant account templates 26-51.
+
+    VietQR is keyed on the NAPAS GUID, not on ID 38 alone: Laos (LAPNet) also uses 38.
+    """
+    guids = set()
+    for obj in objects:
+        if 26 <= int(obj.tag) <= 51 and obj.children:
+            guid = obj.child("00")
+            if guid is not None:
+                guids.add(guid.value.upper())
+    if NAPAS_GUID in guids:
+        return "vietqr"
+    if VNPAY_GUID in guids:
+        return "vnpay-qr"
+    return "emv"
+
+
+def decode(payload: str, *, check_crc: bool = True) -> Payload:
+    """Parse a whole payload: structure, then the CRC object at the end.
+
+    Raises :class:`~cashless.errors.FormatError`, :class:`~cashless.errors.LengthError`
+    or, when ``check_crc``, :class:`~cashless.errors.ChecksumError`. A lowercase CRC is
+    accepted here (compared without case); :mod:`cashless.lint` reports it.
+
+    >>> decode("0002016304AAE6").objects[0].value
+    '01'
+    """
+    if not isinstance(payload, str):
+        raise FormatError(f"payload must be text, got {type(payload).__name__}", code="type")
+    if not payload:
+        raise FormatError("payload is empty", code="empty")
+    objects = parse_tlv(payload)
+    last = objects[-1]
+    if last.tag != CRC_TAG:
+        where = next((o for o in objects if o.tag == CRC_TAG), None)
+        reason = "CRC (ID 63) is missing" if where is None else "CRC (ID 63) is not the last object"
+        raise FormatError(reason, path="63", position=(where or last).position, code="crc-position")
+    if len(last.value) != 4:
+        raise LengthError(
+            f"CRC has {len(last.value)} characters, it must have 4",
+            path="63",
+            position=last.position,
+        )
+    expected = crc16(payload[:-4])
+    crc_ok = last.value.upper() == expected
+    if check_crc and not crc_ok:
+        raise ChecksumError(
+            f"CRC mismatch: the payload says {last.value}, its content gives {expected}",
+            path="63",
+            position=last.position + 4,
+        )
+    return Payload(payload, objects, crc_ok)

@@ -1,0 +1,404 @@
+"""Validation profiles for merchant-presented payloads: findings instead of a bare bool.
+
+Two profiles:
+
+* ``"napas"`` accepts what Vietnamese bank apps accept: 52/59/60 may be absent, a
+  lowercase CRC, an over-long 59 or accents in an ``ans`` field are warnings.
+* ``"strict"`` applies the EMVCo MPM v1.1 rules (52, 59, 60 mandatory; ``ans`` is
+  printable ASCII; RFU IDs must not be used; unreserved templates start with a GUID).
+
+Rules that VietQR adds (NAPAS VietQR v1.0, §5.2) apply in both profiles when the
+payload carries the NAPAS GUID.
+
+>>> [f.code for f in lint("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F")]
+[]
+>>> print(lint("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049e6f")[0])
+warning 63: the CRC is lowercase (9e6f); EMVCo writes it in uppercase (at position 86)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cashless.emv import NAPAS_GUID, ROOT_NAMES, DataObject, Payload, decode
+from cashless.errors import (
+    CashlessError,
+    CharsetError,
+    ChecksumError,
+    FormatError,
+    LengthError,
+)
+from cashless.text import is_ans
+
+__all__ = ["PROFILES", "Finding", "lint"]
+
+PROFILES = ("napas", "strict")
+SERVICE_CODES = ("QRIBFTTA", "QRIBFTTC", "QRPUSH", "QRCASH")  # vietqr-spec §4.3
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?")
+_DIGITS = re.compile(r"[0-9]+")
+
+# Root fields: ID -> (format, min length, max length). EMVCo MPM Table 3.6.
+_ROOT_RULES: dict[str, tuple[str, int, int]] = {
+    "00": ("N", 2, 2),
+    "01": ("N", 2, 2),
+    "52": ("N", 4, 4),
+    "53": ("N", 3, 3),
+    "54": ("amount", 1, 13),
+    "55": ("N", 2, 2),
+    "56": ("amount", 1, 13),
+    "57": ("percent", 1, 5),
+    "58": ("ans", 2, 2),
+    "59": ("ans", 1, 25),
+    "60": ("ans", 1, 15),
+    "61": ("ans", 1, 10),
+}
+# Additional data (62) sub-fields, EMVCo MPM Table 3.7.
+_ADDITIONAL_RULES = {f"{n:02d}": ("ans", 1, 25) for n in range(1, 9)} | {
+    "09": ("ans", 1, 3),
+    "10": ("ans", 1, 20),
+    "11": ("ans", 1, 3),
+}
+# Language template (64), EMVCo MPM Table 3.8.
+_LANGUAGE_RULES = {"00": ("ans", 2, 2), "01": ("S", 1, 25), "02": ("S", 1, 15)}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or remark) about a payload.
+
+    ``severity`` is ``"error"`` (the payload is not valid under the profile),
+    ``"warning"`` (accepted, but worth fixing) or ``"info"``.
+    """
+
+    code: str
+    path: str | None
+    position: int | None
+    severity: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        at = f" (at position {self.position})" if self.position is not None else ""
+        return f"{self.severity}{where}: {self.message}{at}"
+
+    def to_error(self) -> CashlessError:
+        """The exception :func:`cashless.vietqr.parse` raises for this finding."""
+        kind = {"length": LengthError, "charset": CharsetError, "checksum": ChecksumError}
+        cls = kind.get(self.code.split("-")[0], FormatError)
+        return cls(self.message, path=self.path, position=self.position, code=self.code)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly form."""
+        return {
+            "code": self.code,
+            "path": self.path,
+            "position": self.position,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class _Checker:
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        self.findings: list[Finding] = []
+
+    def add(
+        self,
+        code: str,
+        obj: DataObject | None,
+        message: str,
+        *,
+        napas: str = "error",
+        strict: str = "error",
+        hint: str = "",
+        path: str | None = None,
+    ) -> None:
+        severity = napas if self.profile == "napas" else strict
+        self.findings.append(
+            Finding(
+                code,
+                path if path is not None else (obj.path if obj else None),
+                obj.position if obj else None,
+                severity,
+                message,
+                hint,
+            )
+        )
+
+    def duplicates(self, objects: tuple[DataObject, ...]) -> None:
+        seen: set[str] = set()
+        for obj in objects:
+            if obj.tag in seen:
+                self.add("format-duplicate", obj, "appears more than once (EMVCo MPM 4.3.1.2)")
+            seen.add(obj.tag)
+
+    def field(self, obj: DataObject, rule: tuple[str, int, int], *, soft: bool = False) -> None:
+        fmt, low, high = rule
+        value = obj.value
+        size = len(value)
+        relax = "warning" if soft else "error"
+        if size > high or size < low:
+            limit = f"exactly {high}" if low == high else f"{low} to {high}"
+            self.add(
+                "length-field",
+                obj,
+                f"{size} characters, the field takes {limit}",
+                napas=relax,
+            )
+        if fmt == "N" and not _DIGITS.fullmatch(value):
+            self.add("format-numeric", obj, f"must be digits, found {value!r}")
+        elif fmt == "amount":
+            self.amount(obj)
+        elif fmt == "percent" and not re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,2})?", value):
+            self.add("format-percent", obj, f"must look like 99.99, found {value!r}")
+        elif fmt == "ans" and not is_ans(value):
+            self.add(
+                "charset-ans",
+                obj,
+                f"{value!r} has characters outside printable ASCII",
+                napas="warning",
+                hint="fold Vietnamese text to ASCII; accents belong in template 64",
+            )
+
+    def amount(self, obj: DataObject) -> None:
+        value = obj.value
+        if not _AMOUNT.fullmatch(value):
+            self.add(
+                "format-amount",
+                obj,
+                f"amount must be digits with at most one '.', found {value!r}",
+                hint="no spaces, signs or thousands separators",
+            )
+        elif float(value) == 0:
+            self.add("format-amount", obj, "amount must not be zero")
+
+    def template(self, obj: DataObject, rules: dict[str, tuple[str, int, int]]) -> None:
+        children = obj.children or ()
+        self.duplicates(children)
+        for child in children:
+            rule = rules.get(child.tag)
+            if rule is not None:
+                self.field(child, rule)
+
+
+def lint(payload: str | Payload, profile: str = "napas") -> list[Finding]:
+    """Check a payload and return every finding, errors first.
+
+    Structural damage (bad TLV, CRC mismatch) stops the check with one error; field
+    rules are all checked and all reported.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    check = _Checker(profile)
+    if isinstance(payload, Payload):
+        parsed = payload
+    else:
+        try:
+            parsed = decode(payload, check_crc=True)
+        except CashlessError as exc:
+            return [Finding(exc.code, exc.path, exc.position, "error", exc.reason)]
+    _check_root(check, parsed)
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(check.findings, key=lambda f: order[f.severity])
+
+
+def _check_root(check: _Checker, payload: Payload) -> None:
+    objects = payload.objects
+    check.duplicates(objects)
+    crc = objects[-1]
+    if crc.value != crc.value.upper():
+        check.add(
+            "checksum-case",
+            crc,
+            f"the CRC is lowercase ({crc.value}); EMVCo writes it in uppercase",
+            napas="warning",
+        )
+    if objects[0].tag != "00":
+        check.add("format-order", objects[0], "the payload must start with ID 00")
+    tags = {o.tag: o for o in objects}
+    required = ["00", "53", "58"] + (["52", "59", "60"] if check.profile == "strict" else [])
+    for tag in required:
+        if tag not in tags:
+            name = ROOT_NAMES[tag].replace("_", " ")
+            check.add("format-missing", None, f"{name} is missing (mandatory)", path=tag)
+    if not any(2 <= int(t) <= 51 for t in tags):
+        check.add("format-missing", None, "no merchant account information (IDs 02-51)", path="26")
+    pfi = tags.get("00")
+    if pfi is not None and pfi.value != "01":
+        check.add("format-version", pfi, f"payload format must be '01', found {pfi.value!r}")
+    poi = tags.get("01")
+    if poi is not None and poi.value not in ("11", "12"):
+        check.add(
+            "format-initiation", poi, f"must be 11 (static) or 12 (dynamic), found {poi.value!r}"
+        )
+    for obj in objects:
+        number = int(obj.tag)
+        rule = _ROOT_RULES.get(obj.tag)
+        if rule is not None:
+            check.field(obj, rule, soft=obj.tag in ("59", "60"))
+        elif 26 <= number <= 51 or number >= 80:
+            _check_guid_template(check, obj, unreserved=number >= 80)
+        elif 65 <= number <= 79:
+            check.add(
+                "format-rfu", obj, "is reserved for EMVCo and must not be used", napas="warning"
+            )
+        elif obj.tag == "62":
+            check.template(obj, _ADDITIONAL_RULES)
+            _check_additional(check, obj)
+        elif obj.tag == "64":
+            check.template(obj, _LANGUAGE_RULES)
+            for sub in ("00", "01"):
+                if obj.children is not None and obj.child(sub) is None:
+                    check.add(
+                        "format-missing", obj, f"64.{sub} is mandatory in the language template"
+                    )
+        if obj.tag not in ("63",) and obj.children is None and obj.value == "":
+            check.add("length-empty", obj, "has an empty value", napas="warning")
+    _check_fees(check, tags)
+    if payload.scheme == "vietqr":
+        _check_vietqr(check, payload, tags)
+
+
+def _check_guid_template(check: _Checker, obj: DataObject, *, unreserved: bool) -> None:
+    if obj.children is None:
+        check.add(
+            "format-template",
+            obj,
+            "is not made of data objects",
+            napas="warning" if unreserved else "error",
+        )
+        return
+    check.duplicates(obj.children)
+    guid = obj.child("00")
+    if guid is None:
+        check.add("format-guid", obj, "must start with a GUID in sub-ID 00", napas="warning")
+    elif len(guid.value) > 32:
+        check.add("length-guid", guid, f"GUID has {len(guid.value)} characters, the limit is 32")
+
+
+def _check_additional(check: _Checker, obj: DataObject) -> None:
+    request = obj.child("09")
+    if request is not None:
+        letters = request.value
+        if set(letters) - set("AME") or len(set(letters)) != len(letters):
+            check.add(
+                "format-request",
+                request,
+                f"must combine A, M and E at most once each, found {letters!r}",
+            )
+    for child in obj.children or ():
+        if child.tag in ("10", "11"):
+            check.add(
+                "format-rfu", child, "is RFU in NAPAS VietQR v1.0", napas="warning", strict="info"
+            )
+        elif 12 <= int(child.tag) <= 49:
+            check.add("format-rfu", child, "is reserved for EMVCo", napas="warning")
+        elif int(child.tag) >= 50:
+            _check_guid_template(check, child, unreserved=False)
+
+
+def _check_fees(check: _Checker, tags: dict[str, DataObject]) -> None:
+    indicator = tags.get("55")
+    kind = indicator.value if indicator else None
+    if kind not in (None, "01", "02", "03"):
+        check.add("format-tip", indicator, f"must be 01, 02 or 03, found {kind!r}")
+    if ("56" in tags) != (kind == "02"):
+        check.add(
+            "format-tip", tags.get("56") or indicator, "56 is present exactly when 55 is '02'"
+        )
+    if ("57" in tags) != (kind == "03"):
+        check.add(
+            "format-tip", tags.get("57") or indicator, "57 is present exactly when 55 is '03'"
+        )
+
+
+def _check_vietqr(check: _Checker, payload: Payload, tags: dict[str, DataObject]) -> None:
+    """NAPAS VietQR v1.0 §5.2 on top of EMVCo."""
+    account = payload.account_template(NAPAS_GUID)
+    assert account is not None  # the scheme is "vietqr" only when it exists
+    if "01" not in tags:
+        check.add("format-missing", None, "point of initiation is mandatory in VietQR", path="01")
+    beneficiary = account.child("01")
+    if beneficiary is None or beneficiary.children is None:
+        check.add(
+            "format-missing",
+            beneficiary or account,
+            "beneficiary template (sub-ID 01) is missing",
+            path=f"{account.path}.01",
+        )
+    else:
+        check.duplicates(beneficiary.children)
+        bin_ = beneficiary.child("00")
+        if bin_ is None or not (len(bin_.value) == 6 and _DIGITS.fullmatch(bin_.value)):
+            check.add(
+                "format-bin",
+                bin_ or beneficiary,
+                "bank BIN (acquirer ID) must be 6 digits",
+                path=f"{beneficiary.path}.00",
+            )
+        ident = beneficiary.child("01")
+        if ident is None or not ident.value:
+            check.add(
+                "format-missing",
+                beneficiary,
+                "account or card number is missing",
+                path=f"{beneficiary.path}.01",
+            )
+        elif len(ident.value) > 19:
+            check.add("length-account", ident, f"{len(ident.value)} characters, the limit is 19")
+        elif not is_ans(ident.value) or " " in ident.value:
+            check.add("charset-account", ident, f"{ident.value!r} must be ASCII letters and digits")
+    service = account.child("02")
+    if service is None:
+        check.add(
+            "format-missing",
+            account,
+            "service code (sub-ID 02) is missing; bank apps expect QRIBFTTA or QRIBFTTC",
+            napas="warning",
+            path=f"{account.path}.02",
+        )
+    elif service.value not in SERVICE_CODES:
+        check.add("format-service", service, f"unknown service code {service.value!r}")
+    elif service.value == "QRIBFTTC" and beneficiary is not None:
+        card = beneficiary.child("01")
+        if card is not None and not (16 <= len(card.value) <= 19 and card.value.isdigit()):
+            check.add(
+                "format-card",
+                card,
+                "a card number is 16 to 19 digits",
+                napas="warning",
+                strict="warning",
+            )
+    currency = tags.get("53")
+    if currency is not None and currency.value != "704":
+        check.add(
+            "format-currency", currency, f"VietQR uses currency 704 (VND), found {currency.value!r}"
+        )
+    country = tags.get("58")
+    if country is not None and country.value != "VN":
+        check.add("format-country", country, f"VietQR uses country VN, found {country.value!r}")
+    amount = tags.get("54")
+    if amount is not None and _AMOUNT.fullmatch(amount.value) and "." in amount.value:
+        if amount.value.endswith("."):
+            check.add(
+                "format-amount-dot",
+                amount,
+                "trailing '.' in a VND amount",
+                napas="warning",
+                strict="warning",
+            )
+        else:
+            check.add("format-amount-decimals", amount, "VND has no decimals (ISO 4217 exponent 0)")
+    poi = tags.get("01")
+    if poi is not None and poi.value == "11" and amount is not None:
+        check.add(
+            "format-static-amount",
+            amount,
+            "static code (11) with an amount: apps treat it as a prefill",
+            napas="info",
+            strict="info",
+        )
