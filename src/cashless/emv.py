@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 CRC_TAG = "63"
+# EMVCo MPM §4.1: a payload "shall not exceed 512 characters". Lint warns past 512;
+# decode refuses past this hard cap so junk of any size costs bounded time.
+MAX_PAYLOAD = 2048
 # GUIDs that name a scheme (merchant account information templates 26-51).
 NAPAS_GUID = "A000000727"  # VietQR over NAPAS247 (NAPAS spec §5.2.3.2)
 VNPAY_GUID = "A000000775"  # VNPAY-QR merchant codes
@@ -359,7 +362,9 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
     """Parse a whole payload: structure, then the CRC object at the end.
 
     Raises :class:`~cashless.errors.FormatError`, :class:`~cashless.errors.LengthError`
-    or, when ``check_crc``, :class:`~cashless.errors.ChecksumError`. A lowercase CRC is
+    or, when ``check_crc``, :class:`~cashless.errors.ChecksumError`. A value that is not
+    a ``str`` (``None``, ``bytes``) is a :class:`~cashless.errors.FormatError` too, with
+    code ``"type"``: decode bytes yourself, as UTF-8. A lowercase CRC is
     accepted here (compared without case); :mod:`cashless.lint` reports it.
 
     >>> decode("0002016304AAE6").objects[0].value
@@ -369,6 +374,12 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
         raise FormatError(f"payload must be text, got {type(payload).__name__}", code="type")
     if not payload:
         raise FormatError("payload is empty", code="empty")
+    if len(payload) > MAX_PAYLOAD:
+        raise LengthError(
+            f"payload has {len(payload)} characters; EMVCo payloads are at most 512 "
+            f"(this parser stops at {MAX_PAYLOAD})",
+            code="length-payload",
+        )
     objects = parse_tlv(payload)
     last = objects[-1]
     if last.tag != CRC_TAG:

@@ -209,6 +209,13 @@ def lint(payload: str | Payload, profile: str = "napas") -> list[Finding]:
 def _check_root(check: _Checker, payload: Payload) -> None:
     objects = payload.objects
     check.duplicates(objects)
+    if len(payload.text) > 512:
+        check.add(
+            "length-payload",
+            None,
+            f"payload has {len(payload.text)} characters; EMVCo MPM 4.1 allows at most 512",
+            napas="warning",
+        )
     crc = objects[-1]
     if crc.value != crc.value.upper():
         check.add(

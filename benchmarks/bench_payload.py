@@ -1,0 +1,149 @@
+"""Payload build/parse speed against a plain standard-library reference, in one run.
+
+The reference is the floor any Python implementation can reach: it builds the payload
+with f-strings and ``binascii.crc_hqx``, and parses it by splitting the root, the NAPAS
+template and the additional-data template and checking the CRC -- no validation, no
+folding, no error positions. ``cashless`` is measured doing its full job (fields checked
+and folded on build; structure, CRC and the napas profile's rules checked on parse).
+Peer libraries from PyPI are measured when installed in the same venv:
+``pip install napas-qr-python vietnam-qr-pay vietqr-emvco``.
+
+Run: ``.venv/bin/python benchmarks/bench_payload.py``. Speed is calls per CPU-second
+(``time.process_time``, best of 7 rounds); the ratio is speed / the reference's speed,
+so above 1.0 is faster than the reference.
+"""
+
+from __future__ import annotations
+
+import binascii
+import time
+from collections.abc import Callable
+
+from cashless.emv import decode
+from cashless.vietqr import VietQR, parse
+
+BIN, ACCOUNT, AMOUNT, PURPOSE = "970436", "0011001234567", 125_000, "Cho Dien Bien quay 12"
+
+
+def reference_build(bin_: str, account: str, amount: int, purpose: str) -> str:
+    def tlv(tag: str, value: str) -> str:
+        return f"{tag}{len(value):02d}{value}"
+
+    beneficiary = tlv("00", bin_) + tlv("01", account)
+    napas = tlv("00", "A000000727") + tlv("01", beneficiary) + tlv("02", "QRIBFTTA")
+    body = (
+        "000201010212"
+        + tlv("38", napas)
+        + "5303704"
+        + tlv("54", str(amount))
+        + "5802VN"
+        + tlv("62", tlv("08", purpose))
+        + "6304"
+    )
+    return body + f"{binascii.crc_hqx(body.encode(), 0xFFFF):04X}"
+
+
+def _split(text: str) -> dict[str, str]:
+    out, i = {}, 0
+    while i < len(text):
+        size = int(text[i + 2 : i + 4])
+        out[text[i : i + 2]] = text[i + 4 : i + 4 + size]
+        i += 4 + size
+    return out
+
+
+def reference_parse(payload: str) -> dict[str, object]:
+    if f"{binascii.crc_hqx(payload[:-4].encode(), 0xFFFF):04X}" != payload[-4:].upper():
+        raise ValueError("bad CRC")
+    root = _split(payload)
+    napas = _split(root["38"])
+    beneficiary = _split(napas["01"])
+    additional = _split(root.get("62", ""))
+    return {
+        "bin": beneficiary["00"],
+        "account": beneficiary["01"],
+        "service": napas.get("02"),
+        "amount": int(root["54"]) if "54" in root else None,
+        "purpose": additional.get("08"),
+    }
+
+
+def speed(fn: Callable[[], object], rounds: int = 7, number: int = 3000) -> float:
+    """Calls per CPU-second, best of ``rounds``."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.process_time() - start) / number)
+    return 1.0 / best
+
+
+def peers(payload: str) -> list[tuple[str, str, Callable[[], object]]]:
+    rows: list[tuple[str, str, Callable[[], object]]] = []
+    try:
+        import qr_pay  # napas-qr-python
+
+        peer = qr_pay.QRPay(BIN, ACCOUNT, transaction_amount=AMOUNT, purpose_of_transaction=PURPOSE)
+        rows.append(("build", "napas-qr-python", lambda: peer.code))
+        rows.append(("parse", "napas-qr-python", lambda: qr_pay.decode(payload)))
+    except ImportError:
+        pass
+    try:
+        from vietnam_qr_pay import QRPay  # vietnam-qr-pay (Python port)
+
+        rows.append(
+            (
+                "build",
+                "vietnam-qr-pay",
+                lambda: QRPay.init_viet_qr(BIN, ACCOUNT, str(AMOUNT), PURPOSE).build(),
+            )
+        )
+        rows.append(("parse", "vietnam-qr-pay", lambda: QRPay(payload)))
+    except ImportError:
+        pass
+    try:
+        from vietqr_emvco import VietQRGenerator, VietQRParser
+
+        rows.append(
+            (
+                "build",
+                "vietqr-emvco",
+                lambda: VietQRGenerator(BIN, ACCOUNT).generate(AMOUNT, PURPOSE),
+            )
+        )
+        rows.append(("parse", "vietqr-emvco", lambda: VietQRParser.parse(payload)))
+    except ImportError:
+        pass
+    return rows
+
+
+def main() -> None:
+    payload = reference_build(BIN, ACCOUNT, AMOUNT, PURPOSE)
+
+    def cashless_build() -> str:
+        return VietQR(bin=BIN, account=ACCOUNT, amount=AMOUNT, purpose=PURPOSE).build()
+
+    code = VietQR(bin=BIN, account=ACCOUNT, amount=AMOUNT, purpose=PURPOSE)
+    assert code.build() == payload, "cashless and the reference must build the same bytes"
+    assert parse(payload) == code
+    rows = [
+        ("build", "plain reference", lambda: reference_build(BIN, ACCOUNT, AMOUNT, PURPOSE)),
+        ("build", "cashless VietQR(...).build()", cashless_build),
+        ("build", "cashless .build() on a made VietQR", code.build),
+        ("parse", "plain reference", lambda: reference_parse(payload)),
+        ("parse", "cashless vietqr.parse (validated)", lambda: parse(payload)),
+        ("parse", "cashless emv.decode (generic tree)", lambda: decode(payload)),
+        *peers(payload),
+    ]
+    measured = [(op, name, speed(fn)) for op, name, fn in rows]
+    reference = {op: value for op, name, value in measured if name == "plain reference"}
+    print(f"{'op':<6} {'implementation':<38} {'calls/s':>10} {'× reference':>12}")
+    for op, name, value in measured:
+        print(f"{op:<6} {name:<38} {value:10,.0f} {value / reference[op]:12.2f}")
+    if len(measured) == 6:
+        print("(no peer library installed; see the docstring to add them)")
+
+
+if __name__ == "__main__":
+    main()

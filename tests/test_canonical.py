@@ -1,0 +1,80 @@
+"""The fast path of `parse` agrees with the general path everywhere."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cashless import emv
+from cashless._canonical import canonical_fields
+from cashless.errors import CashlessError
+from cashless.vietqr import VietQR, _parse_tree, parse
+
+_ans = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=25
+)
+
+
+@st.composite
+def codes(draw: st.DrawFn) -> VietQR:
+    service = draw(st.sampled_from(["QRIBFTTA", "QRIBFTTC"]))
+    return VietQR(
+        bin=draw(st.from_regex(r"[0-9]{6}", fullmatch=True)),
+        account=draw(st.from_regex(r"[A-Za-z0-9]{1,19}", fullmatch=True)),
+        service=service,
+        amount=draw(st.none() | st.integers(1, 10**13 - 1)),
+        mcc=draw(st.none() | st.from_regex(r"[0-9]{4}", fullmatch=True)),
+        purpose=draw(st.none() | _ans),
+        bill_number=draw(st.none() | _ans),
+        terminal_label=draw(st.none() | _ans),
+        merchant_name=draw(st.none() | _ans),
+        merchant_city=draw(st.none() | _ans.filter(lambda s: len(s) <= 15)),
+        dynamic=draw(st.none() | st.booleans()),
+    )
+
+
+def _same(payload: str) -> None:
+    try:
+        general = _parse_tree(payload, "napas")
+    except CashlessError:
+        general = None
+    try:
+        fast = parse(payload)
+    except CashlessError:
+        fast = None
+    assert fast == general
+    if general is not None:
+        assert fast is not None and fast.warnings == general.warnings
+        assert fast.__dict__ == general.__dict__
+
+
+@settings(max_examples=150)
+@given(codes())
+def test_fast_and_general_paths_agree_on_built_codes(code: VietQR) -> None:
+    try:
+        payload = code.build()
+    except CashlessError:
+        return
+    _same(payload)
+    if canonical_fields(payload) is not None:
+        assert parse(payload) == code.folded()
+
+
+@settings(max_examples=150)
+@given(codes(), st.integers(0, 10**6), st.sampled_from("0123456789AZaz ~"))
+def test_fast_and_general_paths_agree_on_mutations(code: VietQR, seed: int, char: str) -> None:
+    try:
+        payload = code.build()
+    except CashlessError:
+        return
+    i = random.Random(seed).randrange(len(payload))
+    mutated = payload[:i] + char + payload[i + 1 :]
+    _same(mutated)
+    _same(emv.with_crc(mutated[:-8]))  # same damage with a matching CRC
+
+
+def test_fast_path_is_taken_for_the_usual_layout() -> None:
+    payload = VietQR(bin="970436", account="0011001234567", amount=5000, purpose="x").build()
+    assert canonical_fields(payload) is not None
