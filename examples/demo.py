@@ -1,7 +1,9 @@
 """`make demo`: the main jobs of cashless on the bundled example data.
 
 1. Build and parse a few stall payloads.
-Run from the repository root: ``.venv/bin/python examples/demo.py``.
+2. Print an A4 sheet of stall QR cards from the example registry, and check two photos.
+
+Run from the repository root: ``.venv/bin/python examples/demo.py``. Files go to ``out/``.
 """
 
 from __future__ import annotations
@@ -37,8 +39,24 @@ def show_payloads() -> None:
             print(f"  ({name} folded to ASCII: {given!r} -> {written!r})")
 
 
+def print_sheet() -> None:
+    from cashless.registry import load_registry
+    from cashless.sheets import write_sheet
+    from cashless.verify import verify_photos
+
+    print("\n== Stall QR sheet from examples/stalls.csv ==")
+    registry = load_registry(ROOT / "examples" / "stalls.csv")
+    path = write_sheet(registry, OUT / "stalls.pdf", market="Chợ Điện Biên")
+    print(f"{len(registry)} stalls -> wrote {path} (print at 100 %, A7 cards, 8 per page)")
+    print("Checking photos of stall codes against the registry:")
+    for record in verify_photos([ROOT / "examples" / "photos"], registry):
+        print(f"  {Path(record.photo).name}: {record.verdict} — {record.reason}")
+
+
 def main() -> None:
+    OUT.mkdir(exist_ok=True)
     show_payloads()
+    print_sheet()
 
 
 if __name__ == "__main__":
