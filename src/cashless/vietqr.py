@@ -36,6 +36,7 @@ from cashless.text import fold, nfc
 __all__ = ["VietQR", "build", "is_valid", "lint", "parse"]
 
 _MAX_AMOUNT_DIGITS = 13  # EMVCo 54 is at most 13 characters
+_AMOUNT_LIMIT = 10**_MAX_AMOUNT_DIGITS
 _ACCOUNT = re.compile(r"[A-Za-z0-9]{1,19}")
 _BIN = re.compile(r"[0-9]{6}")
 _TWO_DIGITS = frozenset(f"{n:02d}" for n in range(100))
@@ -103,12 +104,16 @@ class VietQR:
     warnings: tuple[Finding, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", _coerce_amount(self.amount))
-        if isinstance(self.bin, int):
-            object.__setattr__(self, "bin", f"{self.bin:06d}")
-        if self.dynamic is not None and self.dynamic == (self.amount is not None):
+        # frozen: normalised values go straight into __dict__
+        fields = self.__dict__
+        amount = self.amount
+        if amount is not None and not (amount.__class__ is int and 0 < amount < _AMOUNT_LIMIT):
+            fields["amount"] = amount = _coerce_amount(amount)
+        if self.bin.__class__ is int:
+            fields["bin"] = f"{self.bin:06d}"
+        if self.dynamic is not None and self.dynamic == (amount is not None):
             # the default already says so: keep one spelling, so equal codes compare equal
-            object.__setattr__(self, "dynamic", None)
+            fields["dynamic"] = None
 
     @classmethod
     def _trusted(cls, fields: dict[str, object]) -> VietQR:
