@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Notebooks run with a small replication count in tests; unset it to get full-size results.
+# Notebooks run small (few replications, a quarter of the market) under `make test`;
+# run them by hand, without these variables, for full-size results.
 export CASHLESS_NOTEBOOK_REPLICATIONS ?= 2
+export CASHLESS_NOTEBOOK_SCALE ?= 0.25
 export MPLBACKEND ?= Agg
 
 .PHONY: demo test lint bench clean

@@ -2,6 +2,8 @@
 
 1. Build and parse a few stall payloads.
 2. Print an A4 sheet of stall QR cards from the example registry, and check two photos.
+3. Simulate a market day (the default Chợ Điện Biên-like scenario), print the
+   cash-versus-QR comparison and save its plots.
 
 Run from the repository root: ``.venv/bin/python examples/demo.py``. Files go to ``out/``.
 """
@@ -53,10 +55,28 @@ def print_sheet() -> None:
         print(f"  {Path(record.photo).name}: {record.verdict} — {record.reason}")
 
 
+def simulate_market(replications: int = 8) -> None:
+    from cashless.cli.simulation import format_comparison
+    from cashless.plots import save_demo_figures
+    from cashless.sim import preset, run
+
+    scenario = preset("dien-bien")
+    print(f"\n== Market simulation: {scenario.description} ==")
+    print(f"{replications} simulated days on 2 worker processes (mean ± 95 % CI half-width):\n")
+    result = run(scenario, replications=replications, seed=2026, workers=2, keep_days=True)
+    print(format_comparison(result))
+    table = OUT / "simulation_days.csv"
+    result.replications.to_csv(table, index=False)
+    print(f"\nwrote {table} (one row per simulated day)")
+    for path in save_demo_figures(result, OUT):
+        print(f"wrote {path}")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     show_payloads()
     print_sheet()
+    simulate_market()
 
 
 if __name__ == "__main__":

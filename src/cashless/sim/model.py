@@ -36,6 +36,32 @@ _TX_COLS = ("t_arrive", "shopper", "stall", "category", "intended", "method", "p
 _EV_COLS = ("t", "stall", "event", "amount", "bearer", "beneficiary", "method")
 
 
+
+# A swap nobody has found stays until someone checks: at worst about a year [A].
+MAX_DAYS_UNDETECTED = 365
+
+
+def carried_swap_share(errors: Any) -> float:
+    """Share of static-QR stalls that open with a sticker swapped on an earlier day.
+
+    Swaps happen at ``sticker_swap_per_stall_month / 30`` per stall-day; each morning a
+    swap is found by the vendor's own scan or by an organiser's audit (every
+    ``sticker_audit_interval_days``; 0 = never) with probability p. In steady state a stall
+    opens swapped with probability h (1 - p) / p, capped at h x 365 when nobody checks.
+
+    >>> from cashless.sim.params import Errors
+    >>> round(carried_swap_share(Errors(sticker_swap_per_stall_month=0.03,
+    ...       sticker_self_scan_prob=0.0, sticker_audit_interval_days=7)), 6)
+    0.006
+    """
+    h = errors.sticker_swap_per_stall_month / 30.0
+    interval = errors.sticker_audit_interval_days
+    audit = 1.0 / interval if interval >= 1.0 else (1.0 if interval > 0 else 0.0)
+    p = 1.0 - (1.0 - errors.sticker_self_scan_prob) * (1.0 - audit)
+    if p <= 0.0:
+        return h * MAX_DAYS_UNDETECTED
+    return min(h * MAX_DAYS_UNDETECTED, h * (1.0 - p) / p)
+
 class Day:
     """One replication's state: stalls, drawers, accounts, records."""
 
@@ -100,6 +126,8 @@ class Day:
         self.swap_time: list[float] = []
         su, fu = dr.stall_u.tolist(), dr.fraud_u.tolist()
         swap_day = sc.errors.sticker_swap_per_stall_month / 30.0
+        swapped_at_open = min(1.0, sc.errors.sticker_swap_share_at_open
+                              + carried_swap_share(sc.errors))
         s = 0
         for j, (cat, n) in enumerate(zip(sc.categories, stall_counts(sc), strict=False)):
             self.cat_stalls.append(list(range(s, s + n)))
@@ -116,7 +144,7 @@ class Day:
                 f = fu[s]
                 when = math.inf
                 if qr and not dyn:
-                    if f[0] < sc.errors.sticker_swap_share_at_open:
+                    if f[0] < swapped_at_open:
                         when = 0.0
                     elif f[1] < swap_day:
                         when = f[2] * self.close_s

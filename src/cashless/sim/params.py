@@ -293,6 +293,11 @@ class Errors(_Section):
                                              (0.0, 0.01), "prob")
     sticker_swap_share_at_open: float = _f(0.0, "[A] share of static stalls swapped overnight",
                                            (0.0, 0.1), "prob")
+    sticker_self_scan_prob: float = _f(0.5, f"[A] {REF}5.5 next-morning self-scan finds a swap",
+                                       (0.0, 0.9), "prob")
+    sticker_audit_interval_days: float = _f(
+        0.0, "[A] days between organiser audits of every sticker (cashless verify); 0 = never",
+        (0.0, 30.0), "nonneg")
     sticker_refund_prob: float = _f(0.5, f"[A] {REF}2.4 vendor bears a detected swap payment",
                                     None, "prob")
     qr_technical_fail_prob: float = _f(0.008, f"[A] {REF}2.3 UPI TD proxy", (0.003, 0.025),
