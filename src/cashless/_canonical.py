@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import binascii
 
+from cashless.emv import ADDITIONAL_NAMES
+
 _SIZE = {f"{n:02d}": n for n in range(100)}  # also rejects anything but two ASCII digits
 _HEX = frozenset("0123456789ABCDEF")
 _ANS = frozenset(chr(c) for c in range(0x20, 0x7F))
 _SERVICES = ("QRIBFTTA", "QRIBFTTC")
-_ADDITIONAL_NAMES = {
-    "01": "bill_number",
-    "02": "mobile_number",
-    "03": "store_label",
-    "04": "loyalty_number",
-    "05": "reference_label",
-    "06": "customer_label",
-    "07": "terminal_label",
-    "08": "purpose",
-}
+# 62 sub-IDs 01-08 (ans, at most 25); 09-11 have other rules and take the general path
+_ADDITIONAL_NAMES = {tag: name for tag, name in ADDITIONAL_NAMES.items() if tag <= "08"}
 
 
 def _digits(text: str) -> bool:

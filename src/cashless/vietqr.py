@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from cashless._canonical import canonical_fields
-from cashless.emv import NAPAS_GUID, Payload, decode
+from cashless.emv import ADDITIONAL_NAMES, NAPAS_GUID, Payload, decode
 from cashless.errors import (
     CashlessError,
     CharsetError,
@@ -45,16 +45,8 @@ _MCC = re.compile(r"[0-9]{4}")
 
 # ans text fields: (attribute, EMV path, limit). Values are folded to ASCII on build.
 _ROOT_TEXT = (("merchant_name", "59", 25), ("merchant_city", "60", 15), ("postal_code", "61", 10))
-_ADDITIONAL = (
-    ("bill_number", "01"),
-    ("mobile_number", "02"),
-    ("store_label", "03"),
-    ("loyalty_number", "04"),
-    ("reference_label", "05"),
-    ("customer_label", "06"),
-    ("terminal_label", "07"),
-    ("purpose", "08"),
-)
+# Additional data (62) sub-fields 01-08, all ans of at most 25 characters
+_ADDITIONAL = tuple((name, tag) for tag, name in ADDITIONAL_NAMES.items() if tag <= "08")
 _FOLDED = tuple(name for name, *_ in _ROOT_TEXT) + tuple(name for name, _ in _ADDITIONAL)
 # (attribute, ID, limit, inside 62), in the order build() writes them
 _TEXT_SPECS = tuple((name, tag, limit, False) for name, tag, limit in _ROOT_TEXT) + tuple(
