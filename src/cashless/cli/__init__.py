@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from cashless import __version__
 from cashless.errors import CashlessError
 
-# Modules that each add their commands; kept as names so a missing optional part
-# fails only when its command is used.
+# Each module adds its commands; their handlers import the heavy libraries when run.
 _COMMAND_MODULES = ("payments", "stalls", "simulation", "experiments")
 
 
@@ -34,16 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cashless {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    from importlib import import_module
-
     for name in _COMMAND_MODULES:
-        try:
-            module = import_module(f"cashless.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cashless.cli.{name}":
-                raise
-            continue
-        module.register(commands)
+        import_module(f"cashless.cli.{name}").register(commands)
     return parser
 
 
