@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cashless.atomic import atomic_path
 from cashless.plotstyle import (
     GROUP_LABELS,
     colours,
@@ -327,14 +327,8 @@ def savefigure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> 
     """Save ``fig`` atomically; the format follows the file extension (png, pdf, svg)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.savefig(name, format=fmt, dpi=dpi)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi)
     return path
 
 

@@ -19,10 +19,10 @@ Every symbol is a full QR code (never Micro QR), at the error-correction level a
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
+from cashless.atomic import atomic_path
 from cashless.errors import FormatError, LengthError
 
 if TYPE_CHECKING:
@@ -263,12 +263,6 @@ def save(
     if path is None:
         qr.save(target, **options)
         return None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            qr.save(stream, **options)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        qr.save(stream, **options)
     return path

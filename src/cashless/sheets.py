@@ -25,12 +25,12 @@ b'%PDF-'
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cashless.atomic import write_bytes
 from cashless.errors import CharsetError, FormatError
 from cashless.qr import QUIET_ZONE, make_qr, matrix_rows
 from cashless.registry import Stall
@@ -113,17 +113,7 @@ class Sheet:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the PDF atomically (temporary file in the same folder, then rename)."""
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(self.data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return write_bytes(path, self.data)
 
 
 def default_fonts() -> tuple[Path, Path]:

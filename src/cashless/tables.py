@@ -14,10 +14,10 @@ cashless.errors.ScenarioError: results.xlsx output must end in .csv or .parquet
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cashless.atomic import atomic_path
 from cashless.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         for col in frame.columns:
             if frame[col].dtype == object:
                 frame[col] = frame[col].map(lambda v: v if v is None else str(v))
-    with _atomic_target(path) as tmp:
+    with atomic_path(path) as tmp:
         if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)
         else:
@@ -63,25 +63,3 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     if not path.parent.is_dir():
         raise ScenarioError("the folder does not exist", path=str(path.parent))
     return path
-
-
-class _atomic_target:
-    """Context manager giving a temporary name next to ``path``, moved over it on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Path:
-        fd, name = tempfile.mkstemp(
-            dir=self.path.parent or Path("."), prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            os.chmod(self.tmp, 0o644)  # mkstemp makes it private; results are for sharing
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)

@@ -9,8 +9,9 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
+
+from cashless.atomic import write_text
 
 _ROWS = (
     ("transactions", "transactions / day", "{:,.0f}"),
@@ -60,19 +61,6 @@ def _load(name: str):
     if name.endswith(".toml") or os.sep in name:
         return from_toml(Path(name))
     return preset(name)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cell(fmt: str, mean: float, half: float) -> str:
@@ -127,7 +115,7 @@ def _simulate(args: argparse.Namespace) -> int:
     print()
     print(format_comparison(result))
     if args.out:
-        _write_atomic(Path(args.out), result.replications.to_csv(index=False))
+        write_text(Path(args.out), result.replications.to_csv(index=False))
         print(f"\nwrote {args.out}")
     return 0
 
@@ -137,7 +125,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
     if args.write:
         name, path = args.write
-        _write_atomic(Path(path), to_toml(_load(name)))
+        write_text(Path(path), to_toml(_load(name)))
         print(f"wrote {path}")
         return 0
     if args.show:
