@@ -45,6 +45,7 @@ __all__ = [
     "CardInfo",
     "Layout",
     "Sheet",
+    "card_lines",
     "default_fonts",
     "missing_glyphs",
     "render_sheet",
@@ -146,8 +147,8 @@ def _dong(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
-def _card_lines(stall: Stall, market: str | None) -> list[tuple[str, bool, float]]:
-    """(text, bold, size in pt at text scale 1) from top to bottom."""
+def card_lines(stall: Stall, market: str | None) -> list[tuple[str, bool, float]]:
+    """The card's lines, top to bottom: (text, bold, size in pt at text scale 1), NFC."""
     lines: list[tuple[str, bool, float]] = []
     if market:
         lines.append((market, True, 8))
@@ -325,7 +326,7 @@ def render_sheet(
         raise FormatError("no stalls to print")
     market = nfc(market).strip() or None if market else None
     regular, bold = (Path(font), Path(font)) if font else default_fonts()
-    texts = [_card_lines(s, market) for s in stalls]
+    texts = [card_lines(s, market) for s in stalls]
     every = "".join(t for lines in texts for t, _, _ in lines)
     every += f"{market or ''}{_PAGE_LINE}{_WARNING}0123456789,"
     for path in {regular, bold}:

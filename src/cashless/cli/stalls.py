@@ -38,16 +38,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     card = commands.add_parser(
         "card",
-        help="write one stall's QR code as PNG, SVG or PDF",
-        description="Write the VietQR code of one stall of the registry; the format follows "
-        "the file suffix (.png, .svg, .pdf).",
-        epilog="example: cashless card examples/stalls.csv A01 -o a01.png",
+        help="write one stall's card (or just its QR code) as PNG or SVG",
+        description="Write one stall's A7 card, as on the sheet, as PNG or SVG (by the file "
+        "suffix): to send by phone or print a single replacement. --qr-only writes the bare "
+        "QR symbol instead (.png, .svg or .pdf).",
+        epilog="example: cashless card examples/stalls.csv A01 -o a01.png --market 'Chợ Điện Biên'",
     )
     card.add_argument("registry", help="stall registry CSV")
     card.add_argument("stall", help="stall id")
-    card.add_argument("-o", "--output", required=True, help="file to write (.png, .svg, .pdf)")
+    card.add_argument("-o", "--output", required=True, help="file to write (.png, .svg; .pdf with --qr-only)")
+    card.add_argument("--market", help="market name printed on the card")
+    card.add_argument("--font", help="TrueType font for the text (default: DejaVu Sans)")
+    card.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+    card.add_argument("--qr-only", action="store_true", help="write only the QR symbol")
     card.add_argument("--scale", type=int, default=10,
-                      help="pixels (PNG) or units (SVG, PDF) per module (default 10)")
+                      help="with --qr-only: pixels (PNG) or units (SVG, PDF) per module (default 10)")
     _add_qr_options(card)
     card.add_argument("--skip-bad", action="store_true", help="ignore bad rows of the CSV")
     card.set_defaults(handler=_card)
@@ -132,8 +137,16 @@ def _card(args: argparse.Namespace) -> int:
         print(f"cashless: {args.registry}: no stall {args.stall!r}", file=sys.stderr)
         return 1
     qr = make_qr(stall.payload, error=args.error, mixed=not args.single_mode)
-    path = save(qr, args.output, scale=args.scale)
-    print(f"wrote {path}: stall {stall.stall_id}, check code {stall.check_code}, "
+    if args.qr_only:
+        path = save(qr, args.output, scale=args.scale)
+        what = "QR code of stall"
+    else:
+        from cashless.cards import write_card
+
+        path = write_card(stall, args.output, market=args.market, font=args.font, dpi=args.dpi,
+                          error=args.error, mixed=not args.single_mode)
+        what = "card of stall"
+    print(f"wrote {path}: {what} {stall.stall_id}, check code {stall.check_code}, "
           f"QR version {qr.version} level {qr.error}")
     return 0
 
