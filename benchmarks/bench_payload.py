@@ -19,8 +19,8 @@ import binascii
 import time
 from collections.abc import Callable
 
-from cashless.emv import decode
-from cashless.vietqr import VietQR, parse
+from cashless.payload.emv import decode
+from cashless.payload.vietqr import VietQR, parse
 
 BIN, ACCOUNT, AMOUNT, PURPOSE = "970436", "0011001234567", 125_000, "Cho Dien Bien quay 12"
 

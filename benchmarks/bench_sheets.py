@@ -1,6 +1,6 @@
 """A 400-stall sheet against segno alone encoding and rendering the same 400 codes.
 
-The sheet case is the whole of :func:`cashless.sheets.render_sheet`: mixed-segment
+The sheet case is the whole of :func:`cashless.stalls.sheet.render_sheet`: mixed-segment
 encoding, vector QR drawing, text layout with an embedded font subset, cut marks and
 PDF output (in memory). The baselines are segno by itself, in the same process, on the
 same 400 payloads: ``segno.make_qr(payload, error="m", boost_error=False)`` (one mode
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import segno
 
-from cashless.qr import make_qr
-from cashless.registry import Stall, load_registry
-from cashless.sheets import render_sheet
+from cashless.stalls.qr import make_qr
+from cashless.stalls.registry import Stall, load_registry
+from cashless.stalls.sheet import render_sheet
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
 COUNT = 400
@@ -61,7 +61,7 @@ def main() -> None:
         "sheet (render_sheet, 2x4, 50 pages)": lambda: render_sheet(cases_stalls,
                                                                      market="Chợ Điện Biên"),
         "segno make_qr + PDF": segno_only(payloads, "pdf"),
-        "cashless.qr.make_qr (mixed) only": lambda: [make_qr(p) for p in payloads],
+        "cashless.stalls.qr.make_qr (mixed) only": lambda: [make_qr(p) for p in payloads],
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(ROUNDS):

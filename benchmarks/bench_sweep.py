@@ -19,7 +19,7 @@ import time
 
 from pandas.testing import assert_frame_equal
 
-from cashless.experiments import sweep
+from cashless.policy.sweeps import sweep
 from cashless.sim.scenario import preset, with_overrides
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cashless
-from cashless.vietqr import VietQR
+from cashless.payload.vietqr import VietQR
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path("out")
@@ -42,9 +42,9 @@ def show_payloads() -> None:
 
 
 def print_sheet() -> None:
-    from cashless.registry import load_registry
-    from cashless.sheets import write_sheet
-    from cashless.verify import verify_photos
+    from cashless.stalls.registry import load_registry
+    from cashless.stalls.sheet import write_sheet
+    from cashless.stalls.verify import verify_photos
 
     print("\n== Stall QR sheet from examples/stalls.csv ==")
     registry = load_registry(ROOT / "examples" / "stalls.csv")
@@ -57,7 +57,7 @@ def print_sheet() -> None:
 
 def simulate_market(replications: int = 8) -> None:
     from cashless.cli.simulation import format_comparison
-    from cashless.plots import save_demo_figures
+    from cashless.policy.plots import save_demo_figures
     from cashless.sim import preset, run
 
     scenario = preset("dien-bien")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cashless.atomic import atomic_path, write_bytes, write_text
+from cashless._io import atomic_path, write_bytes, write_text
 
 
 def test_failure_leaves_neither_file_nor_temporary(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ HEADER = "bin,code,short_name,name,swift\n"
 
 
 def bundled_rows() -> list[dict[str, str]]:
-    text = resources.files("cashless").joinpath("data", "banks.csv").read_text("utf-8")
+    text = resources.files("cashless.banks").joinpath("banks.csv").read_text("utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 

@@ -7,10 +7,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cashless import emv
-from cashless._canonical import canonical_fields
 from cashless.errors import CashlessError
-from cashless.vietqr import VietQR, _parse_tree, parse
+from cashless.payload import emv
+from cashless.payload._canonical import canonical_fields
+from cashless.payload.vietqr import VietQR, _parse_tree, parse
 
 _ans = st.text(
     alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=25

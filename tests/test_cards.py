@@ -10,11 +10,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from cashless.cards import card_png, card_svg, write_card
 from cashless.cli import main
 from cashless.errors import CashlessError, FormatError
-from cashless.registry import load_registry
-from cashless.sheets import card_lines
+from cashless.stalls.card import card_png, card_svg, write_card
+from cashless.stalls.registry import load_registry
+from cashless.stalls.sheet import card_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = load_registry(ROOT / "examples" / "stalls.csv")

@@ -10,8 +10,8 @@ import zxingcpp
 from PIL import Image
 
 from cashless.cli import main
-from cashless.qr import make_qr, to_image
-from cashless.registry import load_registry
+from cashless.stalls.qr import make_qr, to_image
+from cashless.stalls.registry import load_registry
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
 SMALL = (
@@ -45,7 +45,7 @@ def test_sheet_writes_pdf_from_the_example(tmp_path, capsys) -> None:
 
 
 def test_sheet_layout_error_level_and_font_options(small, tmp_path, capsys) -> None:
-    from cashless.sheets import default_fonts
+    from cashless.stalls.sheet import default_fonts
 
     out = tmp_path / "big.pdf"
     serif = default_fonts()[0].parent / "DejaVuSerif.ttf"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cashless import emv
 from cashless.errors import CashlessError, ChecksumError, FormatError, LengthError
+from cashless.payload import emv
 
 DATA = Path(__file__).parent / "data"
 
@@ -126,7 +126,7 @@ def test_crc_mismatch_names_both_values() -> None:
     with pytest.raises(ChecksumError) as info:
         emv.decode(bad)
     assert good[-4:] in str(info.value) and bad[-4:] in str(info.value)
-    assert info.value.path == "63"
+    assert info.value.field == "63"
     # but the tree is still readable when asked
     assert emv.decode(bad, check_crc=False).crc_ok is False
 
@@ -140,7 +140,7 @@ def test_nested_error_reports_path_and_absolute_position() -> None:
     bad = next(v for v in SPEC if not v["valid"] and "nested" in v["issues"][0])
     with pytest.raises(FormatError) as info:
         emv.decode(bad["payload"])
-    assert info.value.path == "38.01"
+    assert info.value.field == "38.01"
     assert bad["payload"][info.value.position] == "8"
 
 

@@ -13,16 +13,16 @@ from pandas.testing import assert_frame_equal
 from cashless.cli import main
 from cashless.cli.experiments import parse_grid_option
 from cashless.errors import ScenarioError
-from cashless.experiments import (
+from cashless.policy.sweeps import (
     grid_points,
     replication_seeds,
     sensitivity,
     summarize_long,
     sweep,
 )
-from cashless.sim.run import run
+from cashless.policy.tables import check_output_path, write_table
+from cashless.sim.replicate import run
 from cashless.sim.scenario import preset, with_overrides
-from cashless.tables import check_output_path, write_table
 
 # A market small enough that one day takes a fraction of a second.
 TINY = {"market.stalls_scale": 0.1}
@@ -233,8 +233,8 @@ def test_unknown_preset_name_is_a_scenario_error():
 
 
 def test_method_losses_add_up_to_each_method_total(tiny):
-    from cashless.experiments import method_losses
-    from cashless.sim.run import simulate_day
+    from cashless.policy.sweeps import method_losses
+    from cashless.sim.replicate import simulate_day
 
     day = simulate_day(with_overrides(tiny, {"payments.qr_share": 0.6}), 4)
     losses = method_losses(day)
@@ -360,9 +360,19 @@ def test_cli_scenario_from_toml_file(tmp_path, capsys):
 def test_importing_the_sweep_and_plot_modules_stays_light():
     import subprocess
 
+    # The sweep module needs the simulator (numpy, pandas) but not Dask, matplotlib or tqdm
+    # until they are used; the CLI loads none of them before a command runs.
     code = (
-        "import sys, cashless.experiments, cashless.plots, cashless.cli.experiments; "
-        "print(sorted(m for m in ('dask', 'distributed', 'pandas', 'matplotlib', 'tqdm') "
+        "import sys, cashless.policy.sweeps, cashless.policy.plots; "
+        "print(sorted(m for m in ('dask', 'distributed', 'matplotlib', 'tqdm') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    code = (
+        "import sys, cashless.cli; cashless.cli.build_parser(); "
+        "print(sorted(m for m in ('numpy', 'pandas', 'dask', 'matplotlib', 'segno', 'PIL') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -21,7 +21,7 @@ HEAVY = (
 
 def test_import_cashless_loads_no_heavy_dependency() -> None:
     code = (
-        "import sys, cashless, cashless.emv, cashless.vietqr, cashless.banks, cashless.lint;"
+        "import sys, cashless, cashless.payload.emv, cashless.payload.vietqr, cashless.banks, cashless.payload.lint;"
         "cashless.parse(cashless.build('VCB', '123456'));"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )

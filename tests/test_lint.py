@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cashless import emv
 from cashless.errors import CharsetError, FormatError
-from cashless.lint import Finding, lint
-from cashless.vietqr import VietQR, parse
+from cashless.payload import emv
+from cashless.payload.lint import Finding, lint
+from cashless.payload.vietqr import VietQR, parse
 
 MINIMAL = VietQR(bin="970436", account="0011001234567").build()
 
@@ -146,7 +146,7 @@ def test_structural_damage_is_one_error_finding() -> None:
 
 def test_finding_to_error_maps_classes() -> None:
     error = Finding("format-bin", "38.01.00", 40, "error", "bad").to_error()
-    assert isinstance(error, FormatError) and error.path == "38.01.00" and error.position == 40
+    assert isinstance(error, FormatError) and error.field == "38.01.00" and error.position == 40
     assert "hint" in Finding("x", None, None, "info", "m", "h").to_dict()
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cashless import plots
-from cashless.experiments import sensitivity, sweep
-from cashless.sim.run import run
+from cashless.policy import plots
+from cashless.policy.sweeps import sensitivity, sweep
+from cashless.sim.replicate import run
 from cashless.sim.scenario import preset, with_overrides
 
 TINY = {"market.stalls_scale": 0.1}

@@ -1,4 +1,4 @@
-"""cashless.qr: segmentation, symbol settings, outputs, and zxing-cpp round trips."""
+"""cashless.stalls.qr: segmentation, symbol settings, outputs, and zxing-cpp round trips."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from cashless.errors import CashlessError, FormatError, LengthError
-from cashless.qr import make_qr, matrix_rows, save, segment, to_image
+from cashless.stalls.qr import make_qr, matrix_rows, save, segment, to_image
 
 ALNUM = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 

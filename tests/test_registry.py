@@ -1,4 +1,4 @@
-"""cashless.registry: stall CSV validation, payloads and check codes."""
+"""cashless.stalls.registry: stall CSV validation, payloads and check codes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cashless import parse
 from cashless.errors import CashlessError, RegistryError
-from cashless.registry import (
+from cashless.stalls.registry import (
     Problem,
     Registry,
     Stall,

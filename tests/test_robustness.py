@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from cashless import emv
 from cashless.errors import CashlessError
-from cashless.lint import lint
-from cashless.vietqr import VietQR, is_valid, parse
+from cashless.payload import emv
+from cashless.payload.lint import lint
+from cashless.payload.vietqr import VietQR, is_valid, parse
 
 VALID = [
     VietQR(bin="970436", account="0011001234567").build(),

@@ -1,4 +1,4 @@
-"""cashless.sheets: every card decodes to its payload, text is Vietnamese and searchable."""
+"""cashless.stalls.sheet: every card decodes to its payload, text is Vietnamese and searchable."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from cashless.errors import CharsetError, FormatError
-from cashless.registry import Registry, load_registry, parse_registry
-from cashless.sheets import (
+from cashless.stalls.registry import Registry, load_registry, parse_registry
+from cashless.stalls.sheet import (
     EDGE,
     LAYOUTS,
     SCAN_LINE,

@@ -98,7 +98,7 @@ def test_toml_errors_name_the_key_or_line(text, path, line):
     with pytest.raises(ScenarioError) as info:
         from_toml(text)
     if path:
-        assert info.value.path == path
+        assert info.value.field == path
     if line:
         assert info.value.position == line
 
@@ -115,7 +115,7 @@ def test_overrides_and_their_errors():
                        ("arrivals.hourly_shares", [0.5, 0.5])]:
         with pytest.raises(ScenarioError) as info:
             with_overrides(Scenario(), {key: value})
-        assert info.value.path == key
+        assert info.value.field == key
 
 
 def test_parse_value():

@@ -1,4 +1,4 @@
-"""Tests for cashless.text: folding Vietnamese to printable ASCII."""
+"""Tests for cashless.payload.text: folding Vietnamese to printable ASCII."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cashless.text import fold, is_ans, nfc
+from cashless.payload.text import fold, is_ans, nfc
 
 BASE_VOWELS = "aăâeêioôơuưy"
 ASCII_BASE = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u"}

@@ -1,4 +1,4 @@
-"""cashless.verify: photographed cards judged against the registry."""
+"""cashless.stalls.verify: photographed cards judged against the registry."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from PIL import Image
 
 from cashless import build, parse
 from cashless.errors import FormatError
-from cashless.qr import make_qr, to_image
-from cashless.registry import Registry, load_registry
-from cashless.sheets import render_sheet
-from cashless.verify import VERDICTS, expected_stall, judge, verify_image, verify_photos
+from cashless.stalls.qr import make_qr, to_image
+from cashless.stalls.registry import Registry, load_registry
+from cashless.stalls.sheet import render_sheet
+from cashless.stalls.verify import VERDICTS, expected_stall, judge, verify_image, verify_photos
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
 DPI = 200

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cashless
-from cashless import emv
+from cashless import build
 from cashless.errors import (
     CashlessError,
     CharsetError,
@@ -21,7 +21,8 @@ from cashless.errors import (
     NotVietQRError,
     UnknownBankError,
 )
-from cashless.vietqr import VietQR, build, is_valid, parse
+from cashless.payload import emv
+from cashless.payload.vietqr import VietQR, is_valid, parse
 
 DATA = Path(__file__).parent / "data"
 
@@ -156,7 +157,7 @@ def test_decomposed_input_is_normalised_before_counting() -> None:
 def test_no_fold_refuses_accents() -> None:
     with pytest.raises(CharsetError) as info:
         VietQR(bin="970436", account="1", purpose="Rau cải").build(fold_text=False)
-    assert info.value.path == "62.08"
+    assert info.value.field == "62.08"
 
 
 @pytest.mark.parametrize(
@@ -190,7 +191,7 @@ def test_builder_refuses_bad_values(fields: dict, error: type, path: str, words:
     base = {"bin": "970436", "account": "0011001234567"}
     with pytest.raises(error) as info:
         VietQR(**(base | fields)).build()
-    assert info.value.path == path
+    assert info.value.field == path
     assert words in str(info.value)
     assert str(info.value).startswith(path)
 
@@ -206,7 +207,7 @@ def test_additional_data_template_over_99_is_refused_not_truncated() -> None:
     )
     with pytest.raises(LengthError, match="limit is 99") as info:
         code.build()
-    assert info.value.path == "62"
+    assert info.value.field == "62"
 
 
 def test_amount_accepts_digit_strings_and_keeps_int() -> None:

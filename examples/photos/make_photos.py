@@ -14,9 +14,9 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from cashless import build
-from cashless.qr import make_qr, to_image
-from cashless.registry import load_registry
-from cashless.sheets import render_sheet
+from cashless.stalls.qr import make_qr, to_image
+from cashless.stalls.registry import load_registry
+from cashless.stalls.sheet import render_sheet
 
 HERE = Path(__file__).resolve().parent
 DPI = 200

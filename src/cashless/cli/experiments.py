@@ -72,10 +72,10 @@ def parse_grid_option(text: str) -> tuple[str, list[Any]]:
     key, sep, values = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"expected KEY=V1,V2,..., got {text!r}", path="--grid")
+        raise ScenarioError(f"expected KEY=V1,V2,..., got {text!r}", field="--grid")
     parts = _split_top_level(values)
     if not parts or any(not p.strip() for p in parts):
-        raise ScenarioError(f"empty value in {values!r}", path=key)
+        raise ScenarioError(f"empty value in {values!r}", field=key)
     return key, [_literal(p.strip()) for p in parts]
 
 
@@ -115,19 +115,19 @@ def _load_scenario(name: str) -> Any:
     if path.is_file():
         return from_toml(path.read_text(encoding="utf-8"))
     raise ScenarioError(
-        f"no preset or file named {name!r}; presets: {', '.join(PRESETS)}", path="--scenario"
+        f"no preset or file named {name!r}; presets: {', '.join(PRESETS)}", field="--scenario"
     )
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from cashless.experiments import sweep
-    from cashless.tables import check_output_path, write_table
+    from cashless.policy.sweeps import sweep
+    from cashless.policy.tables import check_output_path, write_table
 
     grid: dict[str, list[Any]] = {}
     for option in args.grid:
         key, values = parse_grid_option(option)
         if key in grid:
-            raise ScenarioError("given twice in --grid", path=key)
+            raise ScenarioError("given twice in --grid", field=key)
         grid[key] = values
     outputs = [check_output_path(p) for p in (args.out, args.summary_out) if p]
     scenario = _load_scenario(args.scenario)
@@ -140,7 +140,7 @@ def _sweep(args: argparse.Namespace) -> int:
         if args.scheduler is None:
             raise
         raise ScenarioError(f"cannot reach the Dask scheduler: {exc}",
-                            path=args.scheduler) from None
+                            field=args.scheduler) from None
     print(_headline_table(result))
     if args.out:
         write_table(result.replications, outputs[0])

@@ -112,7 +112,7 @@ def _read_payload(text: str) -> str:
 
 def _build(args: argparse.Namespace) -> int:
     from cashless.banks import lookup_bank
-    from cashless.vietqr import VietQR
+    from cashless.payload.vietqr import VietQR
 
     fields: dict[str, Any] = {name: getattr(args, name) for name in _TEXT_OPTIONS}
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -135,9 +135,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from cashless.emv import decode
-    from cashless.lint import lint
-    from cashless.vietqr import describe, parse
+    from cashless.payload.emv import decode
+    from cashless.payload.lint import lint
+    from cashless.payload.vietqr import describe, parse
 
     payload = _read_payload(args.payload)
     tree = decode(payload)
@@ -151,7 +151,7 @@ def _parse(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from cashless.lint import lint
+    from cashless.payload.lint import lint
 
     findings = lint(_read_payload(args.payload), profile=args.profile)
     if args.json:

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from cashless.atomic import write_text
+from cashless._io import write_text
 
 _ROWS = (
     ("transactions", "transactions / day", "{:,.0f}"),
@@ -73,7 +73,7 @@ def _cell(fmt: str, mean: float, half: float) -> str:
 
 
 def format_comparison(result) -> str:
-    """The cash-versus-QR table of a :class:`cashless.sim.run.RunResult`, as text."""
+    """The cash-versus-QR table of a :class:`cashless.sim.replicate.RunResult`, as text."""
     table = result.comparison()
     rows = [("metric", "cash", "QR", "all")]
     for key, label, fmt in _ROWS:
@@ -89,19 +89,19 @@ def format_comparison(result) -> str:
 
 def _simulate(args: argparse.Namespace) -> int:
     from cashless.errors import ScenarioError
-    from cashless.sim.run import run
+    from cashless.sim.replicate import run
     from cashless.sim.scenario import parse_value, with_overrides
 
     if args.replications < 1:
-        raise ScenarioError("--replications must be at least 1", path="--replications")
+        raise ScenarioError("--replications must be at least 1", field="--replications")
     if args.workers < 1:
-        raise ScenarioError("--workers must be at least 1", path="--workers")
+        raise ScenarioError("--workers must be at least 1", field="--workers")
     scenario = _load(args.scenario)
     overrides = {}
     for item in args.overrides:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ScenarioError(f"--set expects KEY=VALUE, got {item!r}", path="--set")
+            raise ScenarioError(f"--set expects KEY=VALUE, got {item!r}", field="--set")
         overrides[key.strip()] = parse_value(text.strip())
     scenario = with_overrides(scenario, overrides)
     progress = sys.stderr.isatty() and args.replications > 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cashless.errors import RegistryError
 
 if TYPE_CHECKING:
-    from cashless.registry import Registry
+    from cashless.stalls.registry import Registry
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -84,7 +84,7 @@ def _add_qr_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(path: str, skip_bad: bool) -> Registry:
-    from cashless.registry import load_registry
+    from cashless.stalls.registry import load_registry
 
     try:
         registry = load_registry(path, skip_bad=skip_bad)
@@ -105,7 +105,7 @@ class _Reported(Exception):
 
 
 def _sheet(args: argparse.Namespace) -> int:
-    from cashless.sheets import render_sheet
+    from cashless.stalls.sheet import render_sheet
 
     try:
         registry = _load(args.registry, args.skip_bad)
@@ -126,7 +126,7 @@ def _sheet(args: argparse.Namespace) -> int:
 
 
 def _card(args: argparse.Namespace) -> int:
-    from cashless.qr import make_qr, save
+    from cashless.stalls.qr import make_qr, save
 
     try:
         registry = _load(args.registry, args.skip_bad)
@@ -141,7 +141,7 @@ def _card(args: argparse.Namespace) -> int:
         path = save(qr, args.output, scale=args.scale)
         what = "QR code of stall"
     else:
-        from cashless.cards import write_card
+        from cashless.stalls.card import write_card
 
         path = write_card(stall, args.output, market=args.market, font=args.font, dpi=args.dpi,
                           error=args.error, mixed=not args.single_mode)
@@ -152,7 +152,7 @@ def _card(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from cashless.verify import verify_photos
+    from cashless.stalls.verify import verify_photos
 
     try:
         registry = _load(args.registry, args.skip_bad)

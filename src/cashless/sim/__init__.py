@@ -9,8 +9,8 @@ The public surface is small; everything else is reached through its module
 0.0
 """
 
+from cashless.sim.replicate import RunResult, replication_seeds, run, simulate_day
 from cashless.sim.results import METRIC_NAMES, DayResult, conservation_residuals, summarize
-from cashless.sim.run import RunResult, replication_seeds, run, simulate_day
 from cashless.sim.scenario import (
     PRESETS,
     Scenario,

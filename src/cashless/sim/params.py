@@ -54,28 +54,28 @@ def _check(obj: Any, section: str) -> None:
             continue
         if kind == "str":
             if not isinstance(value, str):
-                raise ScenarioError(f"must be text, got {value!r}", path=key)
+                raise ScenarioError(f"must be text, got {value!r}", field=key)
             continue
         if kind in ("int", "money"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ScenarioError(f"must be a non-negative integer, got {value!r}",
-                                    path=key)
+                                    field=key)
             continue
         if kind == "bool":
             if not isinstance(value, bool):
-                raise ScenarioError(f"must be true or false, got {value!r}", path=key)
+                raise ScenarioError(f"must be true or false, got {value!r}", field=key)
             continue
         if kind in ("prob", "nonneg", "pos"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not math.isfinite(value):
-                raise ScenarioError(f"must be a finite number, got {value!r}", path=key)
+                raise ScenarioError(f"must be a finite number, got {value!r}", field=key)
             if kind == "prob" and not 0.0 <= value <= 1.0:
                 raise ScenarioError(f"must be a probability in [0, 1], got {value!r}",
-                                    path=key)
+                                    field=key)
             if kind == "nonneg" and value < 0:
-                raise ScenarioError(f"must be >= 0, got {value!r}", path=key)
+                raise ScenarioError(f"must be >= 0, got {value!r}", field=key)
             if kind == "pos" and value <= 0:
-                raise ScenarioError(f"must be > 0, got {value!r}", path=key)
+                raise ScenarioError(f"must be > 0, got {value!r}", field=key)
 
 
 def _finite(x: Any) -> bool:
@@ -123,12 +123,12 @@ class Market(_Section):
         super().__post_init__()
         if self.close_hour <= self.open_hour:
             raise ScenarioError("must be after market.open_hour",
-                                path="market.close_hour")
+                                field="market.close_hour")
         d = self.drawer_float
         if len(d) != 9 or any(type(n) is not int or n < 0 for n in d):
             raise ScenarioError("must be 9 non-negative note counts "
                                 "(1k, 2k, 5k, 10k, 20k, 50k, 100k, 200k, 500k)",
-                                path="market.drawer_float")
+                                field="market.drawer_float")
 
 
 @dataclass(frozen=True)
@@ -159,9 +159,9 @@ class StallCategory(_Section):
         if self.select_dist not in ("lognormal", "exponential"):
             raise ScenarioError("must be 'lognormal' or 'exponential', "
                                 f"got {self.select_dist!r}",
-                                path=f"categories.{self.name}.select_dist")
+                                field=f"categories.{self.name}.select_dist")
         if self.servers < 1:
-            raise ScenarioError("must be >= 1", path=f"categories.{self.name}.servers")
+            raise ScenarioError("must be >= 1", field=f"categories.{self.name}.servers")
 
 
 def default_categories() -> tuple[StallCategory, ...]:
@@ -197,11 +197,11 @@ class Arrivals(_Section):
         super().__post_init__()
         if self.profile not in ("hourly", "flat"):
             raise ScenarioError(f"must be 'hourly' or 'flat', got "
-                                f"{self.profile!r}", path="arrivals.profile")
+                                f"{self.profile!r}", field="arrivals.profile")
         s = self.hourly_shares
         if any(not _finite(x) or x < 0 for x in s) or (s and sum(s) <= 0):
             raise ScenarioError("must be non-negative numbers",
-                                path="arrivals.hourly_shares")
+                                field="arrivals.hourly_shares")
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ class Infrastructure(_Section):
             if not isinstance(w, (tuple, list)) or len(w) != 2 \
                     or any(not _finite(x) or x < 0 for x in w):
                 raise ScenarioError("must be (start_s, duration_s) pairs",
-                                    path="infrastructure.outages")
+                                    field="infrastructure.outages")
 
 
 @dataclass(frozen=True)
@@ -356,12 +356,12 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if not self.categories:
-            raise ScenarioError("a scenario needs at least one stall category", path="categories")
+            raise ScenarioError("a scenario needs at least one stall category", field="categories")
         names = [c.name for c in self.categories]
         if len(set(names)) != len(names):
-            raise ScenarioError("names must be unique", path="categories")
+            raise ScenarioError("names must be unique", field="categories")
         a = self.arrivals
         if a.profile == "hourly" and len(a.hourly_shares) != round(self.market.hours):
             raise ScenarioError(
                 f"has {len(a.hourly_shares)} values for "
-                f"{self.market.hours:g} opening hours", path="arrivals.hourly_shares")
+                f"{self.market.hours:g} opening hours", field="arrivals.hourly_shares")

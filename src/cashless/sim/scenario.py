@@ -93,7 +93,7 @@ def preset(name: str) -> Scenario:
         description, overrides = _PRESETS[name]
     except KeyError:
         raise ScenarioError(f"unknown scenario {name!r}; presets: {', '.join(PRESETS)}",
-                            path="name") from None
+                            field="name") from None
     base = Scenario(name=name, description=description)
     return with_overrides(base, overrides)
 
@@ -150,13 +150,13 @@ def _coerce(key: str, old: Any, new: Any) -> Any:
             return new
     elif isinstance(old, tuple) and isinstance(new, (list, tuple)):
         return tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in new)
-    raise ScenarioError(f"expects {type(old).__name__}, got {new!r}", path=key)
+    raise ScenarioError(f"expects {type(old).__name__}, got {new!r}", field=key)
 
 
 def _field(obj: Any, key: str, name: str, new: Any, section: str) -> Any:
     names = {f.name for f in dataclasses.fields(obj)}
     if name not in names:
-        raise ScenarioError(f"unknown key {name!r} in section {section!r}", path=key)
+        raise ScenarioError(f"unknown key {name!r} in section {section!r}", field=key)
     return _coerce(key, getattr(obj, name), new)
 
 
@@ -184,11 +184,11 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
         elif len(parts) == 3 and parts[0] == "categories":
             cat = next((c for c in scenario.categories if c.name == parts[1]), None)
             if cat is None:
-                raise ScenarioError(f"unknown category {parts[1]!r}", path=key)
+                raise ScenarioError(f"unknown category {parts[1]!r}", field=key)
             cats[parts[1]][parts[2]] = _field(cat, key, parts[2], new, f"categories.{parts[1]}")
         else:
             raise ScenarioError("unknown key; use section.field or categories.NAME.field",
-                                path=key)
+                                field=key)
     changes: dict[str, Any] = dict(top)
     for sect, upd in sections.items():
         if upd:
@@ -219,7 +219,7 @@ def to_toml(scenario: Scenario) -> str:
 def _from_mapping(data: Mapping[str, Any]) -> Scenario:
     unknown = set(data) - {"name", "description", "categories", *SECTIONS}
     if unknown:
-        raise ScenarioError(f"unknown section {sorted(unknown)[0]!r}", path=sorted(unknown)[0])
+        raise ScenarioError(f"unknown section {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
     overrides: dict[str, Any] = {}
     for k in ("name", "description"):
         if k in data:
@@ -227,16 +227,16 @@ def _from_mapping(data: Mapping[str, Any]) -> Scenario:
     for sect in SECTIONS:
         table = data.get(sect, {})
         if not isinstance(table, dict):
-            raise ScenarioError("must be a table", path=sect)
+            raise ScenarioError("must be a table", field=sect)
         overrides.update({f"{sect}.{k}": v for k, v in table.items()})
     sc = with_overrides(Scenario(), overrides)
     if "categories" in data:
         if not isinstance(data["categories"], list):
-            raise ScenarioError("must be an array of tables ([[categories]])", path="categories")
+            raise ScenarioError("must be an array of tables ([[categories]])", field="categories")
         cats = []
         for n, row in enumerate(data["categories"]):
             if not isinstance(row, dict) or "name" not in row:
-                raise ScenarioError("each [[categories]] needs a name", path=f"categories[{n}]")
+                raise ScenarioError("each [[categories]] needs a name", field=f"categories[{n}]")
             base = next((c for c in default_categories() if c.name == row["name"]),
                         StallCategory(name=row["name"]))
             upd = {k: _field(base, f"categories.{row['name']}.{k}", k, v,
@@ -258,7 +258,7 @@ def from_toml(source: str | os.PathLike) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ScenarioError(f"not valid TOML: {exc}", path=where,
+        raise ScenarioError(f"not valid TOML: {exc}", field=where,
                             position=int(m.group(1)) if m else None) from None
     return _from_mapping(data)
 

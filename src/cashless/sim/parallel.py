@@ -42,7 +42,7 @@ def run_tasks(
     """
     if client is None and (not isinstance(workers, int) or isinstance(workers, bool)
                            or workers < 1):
-        raise ScenarioError(f"must be a whole number >= 1, got {workers!r}", path="workers")
+        raise ScenarioError(f"must be a whole number >= 1, got {workers!r}", field="workers")
     with _progress_bar(len(tasks), progress, desc) as bar:
         if client is not None:
             return _run_dask(fn, tasks, client, bar.update)

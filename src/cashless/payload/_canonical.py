@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import binascii
 
-from cashless.emv import ADDITIONAL_NAMES
+from cashless.payload.emv import ADDITIONAL_NAMES
 
 _SIZE = {f"{n:02d}": n for n in range(100)}  # also rejects anything but two ASCII digits
 _HEX = frozenset("0123456789ABCDEF")

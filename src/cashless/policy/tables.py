@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashless.atomic import atomic_path
+from cashless._io import atomic_path
 from cashless.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -51,15 +51,15 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
-        raise ScenarioError("output must end in .csv or .parquet", path=str(path))
+        raise ScenarioError("output must end in .csv or .parquet", field=str(path))
     if suffix == ".parquet":
         from importlib.util import find_spec
 
         if find_spec("pyarrow") is None:
             raise ScenarioError(
                 "writing Parquet needs pyarrow (pip install pyarrow); or use a .csv name",
-                path=str(path),
+                field=str(path),
             )
     if not path.parent.is_dir():
-        raise ScenarioError("the folder does not exist", path=str(path.parent))
+        raise ScenarioError("the folder does not exist", field=str(path.parent))
     return path

@@ -32,8 +32,8 @@ stall A12 showing stall B07's code is a mismatch (stickers swapped between stall
 take one card per photo. Without a tie, a sticker swapped between two registered stalls
 cannot be told apart from the real thing; name the photos.
 
->>> from cashless.registry import parse_registry
->>> from cashless.qr import make_qr, to_image
+>>> from cashless.stalls.registry import parse_registry
+>>> from cashless.stalls.qr import make_qr, to_image
 >>> registry = parse_registry("stall_id,stall_name,vendor_name,bank,account\\n"
 ...                          "A01,Rau,Lan,VCB,0011001234567\\nA02,Thịt,Hà,ACB,257678859\\n")
 >>> photo = to_image(make_qr(registry["A02"].payload), scale=4)
@@ -54,8 +54,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashless.errors import CashlessError, FormatError, NotVietQRError
-from cashless.registry import Registry, Stall, check_code
-from cashless.vietqr import VietQR, parse
+from cashless.payload.vietqr import VietQR, parse
+from cashless.stalls.registry import Registry, Stall, check_code
 
 if TYPE_CHECKING:
     from PIL import Image

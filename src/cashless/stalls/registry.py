@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 from cashless.banks import Bank, lookup_bank
 from cashless.errors import CashlessError, RegistryError
-from cashless.text import fold, nfc
-from cashless.vietqr import VietQR
+from cashless.payload.text import fold, nfc
+from cashless.payload.vietqr import VietQR
 
 __all__ = [
     "COLUMNS",
@@ -248,7 +248,7 @@ def _check_row(
             line=line,
         )
     except CashlessError as exc:
-        bad(_PATH_COLUMNS.get(exc.path or "", "payload"), str(exc))
+        bad(_PATH_COLUMNS.get(exc.field or "", "payload"), str(exc))
         return None, problems
     return stall, problems
 

@@ -1,10 +1,10 @@
 """One stall's card as an image: the same A7 card as on the sheet, as PNG or SVG.
 
 For sharing a card by phone (Zalo, e-mail) or printing a single replacement. The
-sheet (:mod:`cashless.sheets`) remains the way to print many; both show the same lines
-from :func:`cashless.sheets.card_lines`.
+sheet (:mod:`cashless.stalls.sheet`) remains the way to print many; both show the same lines
+from :func:`cashless.stalls.sheet.card_lines`.
 
->>> from cashless.registry import load_registry
+>>> from cashless.stalls.registry import load_registry
 >>> stall = load_registry("examples/stalls.csv")["A01"]
 >>> card_png(stall, market="Chợ Điện Biên", dpi=100).size
 (413, 291)
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from cashless.atomic import atomic_path, write_text
+from cashless._io import atomic_path, write_text
 from cashless.errors import CharsetError, FormatError
-from cashless.qr import QUIET_ZONE, make_qr, matrix_rows, to_image
-from cashless.registry import Stall
-from cashless.sheets import EDGE, card_lines, default_fonts, missing_glyphs
+from cashless.stalls.qr import QUIET_ZONE, make_qr, matrix_rows, to_image
+from cashless.stalls.registry import Stall
+from cashless.stalls.sheet import EDGE, card_lines, default_fonts, missing_glyphs
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cashless.emv import NAPAS_GUID, ROOT_NAMES, DataObject, Payload, decode
 from cashless.errors import (
     CashlessError,
     CharsetError,
@@ -29,7 +28,8 @@ from cashless.errors import (
     FormatError,
     LengthError,
 )
-from cashless.text import is_ans
+from cashless.payload.emv import NAPAS_GUID, ROOT_NAMES, DataObject, Payload, decode
+from cashless.payload.text import is_ans
 
 __all__ = ["PROFILES", "Finding", "lint"]
 
@@ -84,10 +84,10 @@ class Finding:
         return f"{self.severity}{where}: {self.message}{at}"
 
     def to_error(self) -> CashlessError:
-        """The exception :func:`cashless.vietqr.parse` raises for this finding."""
+        """The exception :func:`cashless.payload.vietqr.parse` raises for this finding."""
         kind = {"length": LengthError, "charset": CharsetError, "checksum": ChecksumError}
         cls = kind.get(self.code.split("-")[0], FormatError)
-        return cls(self.message, path=self.path, position=self.position, code=self.code)
+        return cls(self.message, field=self.path, position=self.position, code=self.code)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly form."""
@@ -200,7 +200,7 @@ def lint(payload: str | Payload, profile: str = "napas") -> list[Finding]:
         try:
             parsed = decode(payload, check_crc=True)
         except CashlessError as exc:
-            return [Finding(exc.code, exc.path, exc.position, "error", exc.reason)]
+            return [Finding(exc.code, exc.field, exc.position, "error", exc.reason)]
     _check_root(check, parsed)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(check.findings, key=lambda f: order[f.severity])

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from cashless.atomic import atomic_path
+from cashless._io import atomic_path
 from cashless.errors import FormatError, LengthError
 
 if TYPE_CHECKING:

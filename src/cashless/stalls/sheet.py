@@ -12,7 +12,7 @@ Text is set in DejaVu Sans, taken from matplotlib's data (no font file in this r
 in any TrueType font given by path; every string is NFC-normalised and the font is
 checked to cover every character before anything is drawn.
 
->>> from cashless.registry import parse_registry
+>>> from cashless.stalls.registry import parse_registry
 >>> stalls = parse_registry("stall_id,stall_name,vendor_name,bank,account\\n"
 ...                         "A01,Rau sạch,Nguyễn Thị Trâm,VCB,0011001234567\\n")
 >>> sheet = render_sheet(stalls, market="Chợ Điện Biên")
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashless.atomic import write_bytes
+from cashless._io import write_bytes
 from cashless.errors import CharsetError, FormatError
-from cashless.qr import QUIET_ZONE, make_qr, matrix_rows
-from cashless.registry import Stall
-from cashless.text import nfc
+from cashless.payload.text import nfc
+from cashless.stalls.qr import QUIET_ZONE, make_qr, matrix_rows
+from cashless.stalls.registry import Stall
 
 if TYPE_CHECKING:
     from fpdf import FPDF

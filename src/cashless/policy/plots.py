@@ -13,7 +13,7 @@ notebook by making it the last expression of a cell, or save it with
 - :func:`metric_vs`: one metric against a swept key, with confidence bands.
 - :func:`metric_bars`: means with confidence intervals for a few scenarios side by side.
 - :func:`tornado`: how a headline metric moves across the ``[A]`` assumptions'
-  sweep ranges (from :func:`cashless.experiments.sensitivity`).
+  sweep ranges (from :func:`cashless.policy.sweeps.sensitivity`).
 
 >>> import pandas as pd
 >>> trace = pd.DataFrame({"t": [0, 300, 0, 300], "category": ["veg", "veg", "fish", "fish"],
@@ -31,8 +31,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cashless.atomic import atomic_path
-from cashless.plotstyle import (
+from cashless._io import atomic_path
+from cashless.policy.plotstyle import (
     GROUP_LABELS,
     colours,
     figure,
@@ -72,7 +72,7 @@ def throughput_and_wait(
 ) -> Figure:
     """Throughput (left) and mean and 95th-percentile wait (right) against ``x``.
 
-    ``result`` is a :class:`cashless.experiments.SweepResult` (or its ``summary``)
+    ``result`` is a :class:`cashless.policy.sweeps.SweepResult` (or its ``summary``)
     that swept ``x``; ``hue`` names a second swept key drawn as separate lines.
     Shaded bands are the 95 % confidence intervals over replications.
     """
@@ -127,9 +127,9 @@ def losses_by_cause(result: Any, x: str | None = None) -> Figure:
     """Losses per million VND of sales by cause, stacked: cash bars beside QR bars.
 
     Each method's losses are per million VND of that method's own sales. ``result`` is
-    a sweep result (:func:`cashless.experiments.sweep`) with ``x`` the swept key, giving
+    a sweep result (:func:`cashless.policy.sweeps.sweep`) with ``x`` the swept key, giving
     one pair of bars per value of ``x`` (``x=None`` for a one-point sweep), or a
-    :class:`cashless.sim.run.RunResult` run with ``keep_days=True``. Causes that never
+    :class:`cashless.sim.replicate.RunResult` run with ``keep_days=True``. Causes that never
     occur are left out of the legend.
     """
     import numpy as np
@@ -196,7 +196,7 @@ def _loss_frames(result: Any, x: str | None) -> list[tuple[Any, dict[str, float]
         frames = [(None, {str(k): float(v) for k, v in summary["mean"].items()})]
         days = getattr(result, "days", None)
         if days and not any(_LOSS_KEY.match(k) for k in frames[0][1]):
-            from cashless.experiments import method_losses
+            from cashless.policy.sweeps import method_losses
 
             per_day = [method_losses(day) for day in days]
             for key in per_day[0]:
@@ -235,7 +235,7 @@ def queue_over_day(trace: Any, *, open_hour: float | None = None) -> Figure:
 def tornado(table: pd.DataFrame, metric: str | None = None, *, top: int = 12) -> Figure:
     """Tornado chart: the metric at the low and high end of each assumption's range.
 
-    ``table`` is the output of :func:`cashless.experiments.sensitivity`; ``metric``
+    ``table`` is the output of :func:`cashless.policy.sweeps.sensitivity`; ``metric``
     picks one of its metrics (default: the first). The widest swings are on top.
     """
     metric = metric if metric is not None else str(table["metric"].iloc[0])
@@ -338,7 +338,7 @@ def savefigure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> 
 def _sweep_summary(result: Any) -> pd.DataFrame:
     summary = getattr(result, "summary", result)
     if "metric" not in getattr(summary, "columns", ()):
-        raise TypeError("expected a sweep result (cashless.experiments.SweepResult)")
+        raise TypeError("expected a sweep result (cashless.policy.sweeps.SweepResult)")
     return summary
 
 

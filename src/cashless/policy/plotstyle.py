@@ -1,4 +1,4 @@
-"""Labels, colours and number formats shared by the figures of :mod:`cashless.plots`.
+"""Labels, colours and number formats shared by the figures of :mod:`cashless.policy.plots`.
 
 >>> label("qr.wait_p95_s")
 '95th-percentile wait (s), QR'

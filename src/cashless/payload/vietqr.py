@@ -21,8 +21,6 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from cashless._canonical import canonical_fields
-from cashless.emv import ADDITIONAL_NAMES, NAPAS_GUID, Payload, decode
 from cashless.errors import (
     CashlessError,
     CharsetError,
@@ -30,10 +28,12 @@ from cashless.errors import (
     LengthError,
     NotVietQRError,
 )
-from cashless.lint import SERVICE_CODES, Finding, lint
-from cashless.text import fold, nfc
+from cashless.payload._canonical import canonical_fields
+from cashless.payload.emv import ADDITIONAL_NAMES, NAPAS_GUID, Payload, decode
+from cashless.payload.lint import SERVICE_CODES, Finding, lint
+from cashless.payload.text import fold, nfc
 
-__all__ = ["VietQR", "build", "is_valid", "lint", "parse"]
+__all__ = ["VietQR", "describe", "is_valid", "lint", "parse"]
 
 _MAX_AMOUNT_DIGITS = 13  # EMVCo 54 is at most 13 characters
 _AMOUNT_LIMIT = 10**_MAX_AMOUNT_DIGITS
@@ -215,7 +215,7 @@ class VietQR:
                 raise FormatError(
                     f"extra object {tag!r}: the ID clashes with a modelled one, is not two "
                     f"digits, or its {len(value)}-character value is over 99",
-                    path=tag,
+                    field=tag,
                 )
             parts.append(_tlv(tag, value))
         return "".join(parts)
@@ -223,19 +223,19 @@ class VietQR:
     def _language_template(self) -> str:
         if not _LANGUAGE.fullmatch(self.language or ""):
             raise FormatError(
-                f"language must be 2 letters (ISO 639), got {self.language!r}", path="64.00"
+                f"language must be 2 letters (ISO 639), got {self.language!r}", field="64.00"
             )
         name = nfc(self.alt_merchant_name or "")
         city = nfc(self.alt_merchant_city or "")
         if not name:
-            raise LengthError("the language template needs a merchant name", path="64.01")
+            raise LengthError("the language template needs a merchant name", field="64.01")
         for label, value, path, limit in (
             ("alternate merchant name", name, "64.01", 25),
             ("alternate merchant city", city, "64.02", 15),
         ):
             if len(value) > limit:
                 raise LengthError(
-                    f"{label}: {len(value)} characters, the limit is {limit}", path=path
+                    f"{label}: {len(value)} characters, the limit is {limit}", field=path
                 )
         value = (
             _tlv("00", self.language or "") + _tlv("01", name) + (_tlv("02", city) if city else "")
@@ -247,30 +247,30 @@ class VietQR:
         if not (isinstance(self.bin, str) and _BIN.fullmatch(self.bin)):
             raise FormatError(
                 f"bank BIN must be 6 digits, got {self.bin!r} ({len(str(self.bin))} characters)",
-                path="38.01.00",
+                field="38.01.00",
                 code="format-bin",
             )
         if not isinstance(self.account, str) or not self.account:
-            raise LengthError("account number is empty", path="38.01.01", code="length-account")
+            raise LengthError("account number is empty", field="38.01.01", code="length-account")
         if len(self.account) > 19:
             raise LengthError(
                 f"account: {len(self.account)} characters, the limit is 19",
-                path="38.01.01",
+                field="38.01.01",
                 code="length-account",
             )
         if not _ACCOUNT.fullmatch(self.account):
             raise CharsetError(
                 f"account {self.account!r} may hold only ASCII letters and digits",
-                path="38.01.01",
+                field="38.01.01",
                 code="charset-account",
             )
         if self.service not in SERVICE_CODES:
             raise FormatError(
                 f"service code {self.service!r} is not one of {', '.join(SERVICE_CODES)}",
-                path="38.02",
+                field="38.02",
                 code="format-service",
             )
-        raise FormatError(f"merchant category code must be 4 digits, got {self.mcc!r}", path="52")
+        raise FormatError(f"merchant category code must be 4 digits, got {self.mcc!r}", field="52")
 
     def _explain_text(self, name: str, value: str) -> None:
         """Raise the precise error for a text field that is empty, too long or not ASCII."""
@@ -278,18 +278,18 @@ class VietQR:
         label = name.replace("_", " ")
         if not value:
             raise LengthError(
-                f"{label} is empty; leave it out instead", path=path, code="length-empty"
+                f"{label} is empty; leave it out instead", field=path, code="length-empty"
             )
         if len(value) > limit:
             raise LengthError(
                 f"{label}: {len(value)} characters, the limit is {limit}",
-                path=path,
+                field=path,
                 code="length-field",
             )
         hint = "" if getattr(self, name) == value else " (after folding)"
         raise CharsetError(
             f"{label} {value!r} has characters outside printable ASCII{hint}",
-            path=path,
+            field=path,
             code="charset-ans",
         )
 
@@ -308,7 +308,7 @@ def _tlv_template(tag: str, value: str) -> str:
     if len(value) > 99:
         raise LengthError(
             f"template holds {len(value)} characters, the limit is 99; shorten its fields",
-            path=tag,
+            field=tag,
             code="length-template",
         )
     return f"{tag}{len(value):02d}{value}"
@@ -321,7 +321,7 @@ def _coerce_amount(amount: object) -> int | None:
     if isinstance(amount, bool) or not isinstance(amount, (int, str)):
         raise FormatError(
             f"amount must be a whole number of dong (int), got {type(amount).__name__} {amount!r}",
-            path="54",
+            field="54",
             code="format-amount",
         )
     if isinstance(amount, str):
@@ -329,16 +329,16 @@ def _coerce_amount(amount: object) -> int | None:
         if not (text.isascii() and text.isdigit()):
             raise FormatError(
                 f"amount {amount!r} must be digits only (no signs, separators or decimals)",
-                path="54",
+                field="54",
                 code="format-amount",
             )
         amount = int(text)
     if amount <= 0:
-        raise FormatError(f"amount must be positive, got {amount}", path="54", code="format-amount")
+        raise FormatError(f"amount must be positive, got {amount}", field="54", code="format-amount")
     if len(str(amount)) > _MAX_AMOUNT_DIGITS:
         raise LengthError(
             f"amount: {len(str(amount))} digits, the limit is {_MAX_AMOUNT_DIGITS}",
-            path="54",
+            field="54",
             code="length-field",
         )
     return amount
@@ -426,22 +426,6 @@ def is_valid(payload: str, *, profile: str = "napas") -> bool:
     except CashlessError:
         return False
     return True
-
-
-def build(bank: str | int, account: str, *, accents_in_64: bool = False, **fields: object) -> str:
-    """Build a payload, naming the bank by BIN, code or short name.
-
-    >>> build("ACB", "257678859")
-    '00020101021138530010A0000007270123000697041601092576788590208QRIBFTTA53037045802VN6304AE9F'
-    >>> build(970416, "257678859", amount=10000, purpose="Chuyen tien")[-33:]
-    '5802VN62150811Chuyen tien630453E6'
-    """
-    from cashless.banks import lookup_bank
-
-    code = VietQR(bin=lookup_bank(bank).bin, account=account, **fields)  # type: ignore[arg-type]
-    if accents_in_64:
-        code = code.with_language_template()
-    return code.build()
 
 
 def describe(code: VietQR) -> dict[str, object]:

@@ -5,7 +5,7 @@ two-digit length counting *characters* (§4.4.1.1) and the value. Templates nest
 same encoding. The last object is the CRC, ID ``63``: CRC-16/CCITT-FALSE over the
 UTF-8 bytes of everything before its value, ``6304`` included (§4.7.3).
 
-This module knows no scheme: VietQR lives in :mod:`cashless.vietqr`. It parses any
+This module knows no scheme: VietQR lives in :mod:`cashless.payload.vietqr`. It parses any
 country's payload and gives it back unchanged.
 
 >>> payload = decode("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F")
@@ -161,7 +161,7 @@ def encode(objects: Iterable[DataObject | tuple[str, str]]) -> str:
         else:
             tag, value = obj
             if len(value) > 99:
-                raise LengthError(f"{len(value)} characters, the limit is 99", path=tag)
+                raise LengthError(f"{len(value)} characters, the limit is 99", field=tag)
             parts.append(f"{tag}{len(value):02d}{value}")
     return "".join(parts)
 
@@ -189,7 +189,7 @@ def parse_tlv(
         if end - i < 4:
             raise FormatError(
                 f"{end - i} stray character(s) {text[i:]!r} after the last data object",
-                path=parent or None,
+                field=parent or None,
                 position=offset + i,
                 code="trailing-data",
             )
@@ -197,7 +197,7 @@ def parse_tlv(
         if tag not in _TWO_DIGITS:
             raise FormatError(
                 f"ID must be two digits, found {tag!r}",
-                path=parent or None,
+                field=parent or None,
                 position=offset + i,
                 code="bad-id",
             )
@@ -205,7 +205,7 @@ def parse_tlv(
         if size not in _TWO_DIGITS:
             raise FormatError(
                 f"length must be two digits, found {size!r}",
-                path=path,
+                field=path,
                 position=offset + i + 2,
                 code="bad-length",
             )
@@ -214,7 +214,7 @@ def parse_tlv(
         if start + length > end:
             raise LengthError(
                 f"declares {length} characters but only {end - start} remain in {where}",
-                path=path,
+                field=path,
                 position=offset + i + 2,
                 code="truncated",
             )
@@ -365,7 +365,7 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
     or, when ``check_crc``, :class:`~cashless.errors.ChecksumError`. A value that is not
     a ``str`` (``None``, ``bytes``) is a :class:`~cashless.errors.FormatError` too, with
     code ``"type"``: decode bytes yourself, as UTF-8. A lowercase CRC is
-    accepted here (compared without case); :mod:`cashless.lint` reports it.
+    accepted here (compared without case); :mod:`cashless.payload.lint` reports it.
 
     >>> decode("0002016304AAE6").objects[0].value
     '01'
@@ -385,11 +385,11 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
     if last.tag != CRC_TAG:
         where = next((o for o in objects if o.tag == CRC_TAG), None)
         reason = "CRC (ID 63) is missing" if where is None else "CRC (ID 63) is not the last object"
-        raise FormatError(reason, path="63", position=(where or last).position, code="crc-position")
+        raise FormatError(reason, field="63", position=(where or last).position, code="crc-position")
     if len(last.value) != 4:
         raise LengthError(
             f"CRC has {len(last.value)} characters, it must have 4",
-            path="63",
+            field="63",
             position=last.position,
         )
     expected = crc16(payload[:-4])
@@ -397,7 +397,7 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
     if check_crc and not crc_ok:
         raise ChecksumError(
             f"CRC mismatch: the payload says {last.value}, its content gives {expected}",
-            path="63",
+            field="63",
             position=last.position + 4,
         )
     return Payload(payload, objects, crc_ok)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cashless.errors import RegistryError, UnknownBankError
-from cashless.text import fold, nfc
+from cashless.payload.text import fold, nfc
 
 __all__ = [
     "Bank",
@@ -96,7 +96,7 @@ class BankDirectory:
     """An immutable, indexed collection of :class:`Bank` rows.
 
     Lookups try, in order: the BIN, the code, the short name, the full name. Keys are compared
-    after :func:`cashless.text.fold`, lower-casing and dropping everything but letters and
+    after :func:`cashless.payload.text.fold`, lower-casing and dropping everything but letters and
     digits, so ``"ibk-hn"`` finds code ``"IBK - HN"``. When one key belongs to two banks (the
     bundled list has short name ``MAFC`` on 970468 and 977777), the earlier row wins; since
     codes are tried before short names, ``"MAFC"`` finds 977777, the row carrying that code.
@@ -329,7 +329,7 @@ def _read_text(path: str | PathLike[str]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _bundled() -> BankDirectory:
-    text = resources.files("cashless").joinpath("data", "banks.csv").read_text("utf-8-sig")
+    text = resources.files("cashless.banks").joinpath("banks.csv").read_text("utf-8-sig")
     return BankDirectory(_parse_csv(text, "cashless/data/banks.csv"))
 
 

@@ -7,7 +7,7 @@ or a scheduler address such as ``"tcp://10.0.0.5:8786"``). The numbers depend on
 the seed, never on the backend or the number of workers.
 
 Seeds use common random numbers: replication *i* gets the same seed at every grid
-point (the seed :func:`cashless.sim.run.run` would give it), so differences between
+point (the seed :func:`cashless.sim.replicate.run` would give it), so differences between
 points come from the settings, not from luck, and a sweep point reproduces
 ``run(with_overrides(scenario, point), replications, seed)`` exactly.
 
@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cashless.backends import run_tasks
 from cashless.errors import ScenarioError
+from cashless.sim.parallel import run_tasks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,14 +86,14 @@ def grid_points(
         for key in keys:
             options = grid[key]
             if isinstance(options, (str, bytes)) or not isinstance(options, Sequence):
-                raise ScenarioError("grid values must be a list of settings", path=key)
+                raise ScenarioError("grid values must be a list of settings", field=key)
             if len(options) == 0:
-                raise ScenarioError("grid has no values", path=key)
+                raise ScenarioError("grid has no values", field=key)
             values.append(list(options))
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
     points = [dict(point) for point in grid]
     if not points:
-        raise ScenarioError("grid has no points", path="grid")
+        raise ScenarioError("grid has no points", field="grid")
     return points
 
 
@@ -144,7 +144,7 @@ def sweep(
     args = [(scenarios[p], seeds[i]) for p, i in tasks]
 
     outputs = run_tasks(day_metrics, args, workers=workers, client=client, progress=progress,
-                        preload=("cashless.sim.run",))
+                        preload=("cashless.sim.replicate",))
 
     rows = []
     for (p, i), metrics in zip(tasks, outputs, strict=True):
@@ -165,7 +165,7 @@ def replication_seeds(seed: int, replications: int) -> list[SeedSequence]:
     >>> [s.spawn_key for s in replication_seeds(7, 3)]
     [(0,), (1,), (2,)]
     """
-    from cashless.sim.run import replication_seeds as run_seeds
+    from cashless.sim.replicate import replication_seeds as run_seeds
 
     return run_seeds(seed, replications)
 
@@ -176,7 +176,7 @@ def day_metrics(scenario: Scenario, seed: SeedSequence | int) -> dict[str, float
     Adds ``cash.loss_per_million_vnd.<cause>`` and ``qr.loss_per_million_vnd.<cause>``
     (see :func:`method_losses`) when the simulator does not report them itself.
     """
-    from cashless.sim.run import simulate_day
+    from cashless.sim.replicate import simulate_day
 
     day = simulate_day(scenario, seed)
     metrics = dict(day.metrics)
@@ -316,7 +316,7 @@ def sensitivity(
     ``parameter``, ``low``, ``high`` (the settings), ``metric``, ``baseline``,
     ``at_low``, ``at_high`` (means over replications) and ``swing`` =
     ``|at_high - at_low|``, sorted by metric then swing, largest first — the input of
-    :func:`cashless.plots.tornado`.
+    :func:`cashless.policy.plots.tornado`.
     """
     import pandas as pd
 
@@ -330,12 +330,12 @@ def sensitivity(
     for key in chosen:
         row = table.get(key)
         if row is None:
-            raise ScenarioError("not a scenario parameter", path=key)
+            raise ScenarioError("not a scenario parameter", field=key)
         low, high = row.get("sweep_low"), row.get("sweep_high")
         if _is_number(low) and _is_number(high) and low != high:
             ranges.append((key, low, high))
     if not ranges:
-        raise ScenarioError("no assumption with a numeric sweep range", path="keys")
+        raise ScenarioError("no assumption with a numeric sweep range", field="keys")
     points: list[dict[str, Any]] = [{}]
     for key, low, high in ranges:
         points += [{key: low}, {key: high}]
@@ -364,7 +364,7 @@ def sensitivity(
 
 def _check_count(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ScenarioError(f"must be a whole number >= 1, got {value!r}", path=name)
+        raise ScenarioError(f"must be a whole number >= 1, got {value!r}", field=name)
 
 
 def _is_number(value: object) -> bool:
