@@ -82,7 +82,7 @@ def speed(fn: Callable[[], object], rounds: int = 7, number: int = 3000) -> floa
 def peers(payload: str) -> list[tuple[str, str, Callable[[], object]]]:
     rows: list[tuple[str, str, Callable[[], object]]] = []
     try:
-        import qr_pay  # napas-qr-python
+        import qr_pay  # type: ignore[import-not-found, unused-ignore]  # napas-qr-python
 
         peer = qr_pay.QRPay(BIN, ACCOUNT, transaction_amount=AMOUNT, purpose_of_transaction=PURPOSE)
         rows.append(("build", "napas-qr-python", lambda: peer.code))
@@ -90,7 +90,7 @@ def peers(payload: str) -> list[tuple[str, str, Callable[[], object]]]:
     except ImportError:
         pass
     try:
-        from vietnam_qr_pay import QRPay  # vietnam-qr-pay (Python port)
+        from vietnam_qr_pay import QRPay  # type: ignore[import-not-found, unused-ignore]
 
         rows.append(
             (
@@ -103,7 +103,10 @@ def peers(payload: str) -> list[tuple[str, str, Callable[[], object]]]:
     except ImportError:
         pass
     try:
-        from vietqr_emvco import VietQRGenerator, VietQRParser
+        from vietqr_emvco import (  # type: ignore[import-not-found, unused-ignore]
+            VietQRGenerator,
+            VietQRParser,
+        )
 
         rows.append(
             (

@@ -38,9 +38,18 @@ def stalls(count: int = COUNT) -> list[Stall]:
     out = []
     for index in range(count):
         s = base[index % len(base)]
-        out.append(Stall(f"{s.stall_id}-{index:03d}", s.stall_name, s.vendor_name, s.bank,
-                         f"{int(s.account) + index:0{len(s.account)}d}"[-19:], s.amount,
-                         s.purpose, s.category))
+        out.append(
+            Stall(
+                f"{s.stall_id}-{index:03d}",
+                s.stall_name,
+                s.vendor_name,
+                s.bank,
+                f"{int(s.account) + index:0{len(s.account)}d}"[-19:],
+                s.amount,
+                s.purpose,
+                s.category,
+            )
+        )
     return out
 
 
@@ -58,8 +67,9 @@ def main() -> None:
     payloads = [s.payload for s in cases_stalls]
     assert len(set(payloads)) == COUNT
     cases: dict[str, Callable[[], object]] = {
-        "sheet (render_sheet, 2x4, 50 pages)": lambda: render_sheet(cases_stalls,
-                                                                     market="Chợ Điện Biên"),
+        "sheet (render_sheet, 2x4, 50 pages)": lambda: render_sheet(
+            cases_stalls, market="Chợ Điện Biên"
+        ),
         "segno make_qr + PDF": segno_only(payloads, "pdf"),
         "cashless.stalls.qr.make_qr (mixed) only": lambda: [make_qr(p) for p in payloads],
     }

@@ -23,8 +23,9 @@ from cashless.sim.draws import draw_day
 from cashless.sim.model import Day
 
 
-def bare_simpy(n: int, seed: int, lam: float = 2.5, mu: float = 1.0,
-               c: int = 3) -> tuple[float, float]:
+def bare_simpy(
+    n: int, seed: int, lam: float = 2.5, mu: float = 1.0, c: int = 3
+) -> tuple[float, float]:
     """Customers per CPU-second of a minimal SimPy M/M/c model, and its mean wait."""
     rng = random.Random(seed)
     env = simpy.Environment()
@@ -56,9 +57,11 @@ def bare_ciw(n: int, seed: int) -> tuple[float, float] | None:
         import ciw
     except ImportError:
         return None
-    net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(2.5)],
-                             service_distributions=[ciw.dists.Exponential(1.0)],
-                             number_of_servers=[3])
+    net = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(2.5)],
+        service_distributions=[ciw.dists.Exponential(1.0)],
+        number_of_servers=[3],
+    )
     ciw.seed(seed)
     t = time.process_time()
     sim = ciw.Simulation(net)
@@ -111,12 +114,16 @@ def main() -> None:
             if c is not None:
                 ciw_ratio.append(c[0] / bare_simpy(n_queue, r + 200)[0])
     wait = bare_simpy(100_000, 0)[1]
-    print(f"bare SimPy M/M/3 (lambda 2.5, mu 1), {n_queue:,} customers: "
-          f"{_median(base_rates):,.0f} customers/CPU-s (median of {len(base_rates)}); "
-          f"mean wait of 100k customers {wait:.3f} (Erlang C 1.404)")
+    print(
+        f"bare SimPy M/M/3 (lambda 2.5, mu 1), {n_queue:,} customers: "
+        f"{_median(base_rates):,.0f} customers/CPU-s (median of {len(base_rates)}); "
+        f"mean wait of 100k customers {wait:.3f} (Erlang C 1.404)"
+    )
     if ciw_ratio:
-        print(f"Ciw M/M/3: ratio to bare SimPy {_median(ciw_ratio):.2f} "
-              f"(median of {len(ciw_ratio)} pairs)")
+        print(
+            f"Ciw M/M/3: ratio to bare SimPy {_median(ciw_ratio):.2f} "
+            f"(median of {len(ciw_ratio)} pairs)"
+        )
     for name, pairs in rows.items():
         loop_ratio = _median([lo / b for b, lo, _ in pairs])
         whole_ratio = _median([wh / b for b, _, wh in pairs])
@@ -125,11 +132,13 @@ def main() -> None:
         # best-of ratio (as timeit's min): the least disturbed run of each side
         best = max(lo for _, lo, _ in pairs) / max(base_rates)
         best_whole = max(wh for _, _, wh in pairs) / max(base_rates)
-        print(f"model {name}: {tx[name]:,} transactions/day; event loop {loop_rate:,.0f} "
-              f"tx/CPU-s, ratio to bare SimPy {loop_ratio:.2f} (best-of {best:.2f}); whole "
-              f"simulate_day (draws, loop, DataFrames, metrics) {whole_rate:,.0f} tx/CPU-s, "
-              f"ratio {whole_ratio:.2f} (best-of {best_whole:.2f}); "
-              f"{tx[name] / whole_rate:.2f} CPU-s per day")
+        print(
+            f"model {name}: {tx[name]:,} transactions/day; event loop {loop_rate:,.0f} "
+            f"tx/CPU-s, ratio to bare SimPy {loop_ratio:.2f} (best-of {best:.2f}); whole "
+            f"simulate_day (draws, loop, DataFrames, metrics) {whole_rate:,.0f} tx/CPU-s, "
+            f"ratio {whole_ratio:.2f} (best-of {best_whole:.2f}); "
+            f"{tx[name] / whole_rate:.2f} CPU-s per day"
+        )
 
 
 if __name__ == "__main__":

@@ -67,17 +67,22 @@ def main() -> int:
     parser.add_argument("--replications", type=int, default=40)
     parser.add_argument("--scale", type=float, default=1.0, help="market.stalls_scale")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dask-profile", action="store_true",
-                        help="keep the Dask workers' profiler on (Dask's default)")
+    parser.add_argument(
+        "--dask-profile",
+        action="store_true",
+        help="keep the Dask workers' profiler on (Dask's default)",
+    )
     args = parser.parse_args()
 
     scenario = preset("dien-bien")
     if args.scale != 1.0:
         scenario = with_overrides(scenario, {"market.stalls_scale": args.scale})
     common = {"scenario": scenario, "replications": args.replications, "seed": args.seed}
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; {args.replications} replications, scale {args.scale:g}; "
-          f"load average before: {_load()}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; {args.replications} replications, scale {args.scale:g}; "
+        f"load average before: {_load()}"
+    )
 
     ceiling = _ceiling()
     print(f"machine ceiling: 2 processes of busy work run {ceiling:.2f}x faster than 1")
@@ -89,18 +94,25 @@ def main() -> int:
 
     # The workers' statistical profiler samples the busy thread every 10 ms and costs
     # ~20 % on pure-Python tasks with 2 cores; a compute cluster would switch it off.
-    with dask.config.set({"distributed.worker.profile.enabled": args.dask_profile}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, \
-            Client(cluster, set_as_default=False) as client:
+    with (
+        dask.config.set({"distributed.worker.profile.enabled": args.dask_profile}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
         dask, td = _timed("Dask LocalCluster, 2 workers", client=client, **common)
 
     for name, other in (("2 workers", two), ("Dask", dask)):
         assert_frame_equal(other.replications, one.replications, obj=name)
-    print(f"speed-up 1 -> 2 local workers: {t1 / t2:.2f}x (target >= 1.8x; "
-          f"{t1 / t2 / ceiling:.0%} of the machine ceiling)")
-    print(f"speed-up 1 -> Dask 2 workers:  {t1 / td:.2f}x; Dask / local pool time: "
-          f"{td / t2:.2f} (target <= 1.15)")
+    print(
+        f"speed-up 1 -> 2 local workers: {t1 / t2:.2f}x (target >= 1.8x; "
+        f"{t1 / t2 / ceiling:.0%} of the machine ceiling)"
+    )
+    print(
+        f"speed-up 1 -> Dask 2 workers:  {t1 / td:.2f}x; Dask / local pool time: "
+        f"{td / t2:.2f} (target <= 1.15)"
+    )
     print(f"per market day (1 worker): {t1 / args.replications:.2f} s")
     print("identical results on all three backends")
     print(f"load average after: {_load()} (other work on the machine slows the parallel runs)")

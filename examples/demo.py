@@ -35,7 +35,9 @@ def show_payloads() -> None:
         back = cashless.parse(payload)
         kind = "dynamic" if back.point_of_initiation == "12" else "static"
         amount_text = f"{back.amount:,} VND" if back.amount else "payer types the amount"
-        print(f"{label}: {cashless.lookup_bank(bank).short_name} {back.account}, {kind}, {amount_text}")
+        print(
+            f"{label}: {cashless.lookup_bank(bank).short_name} {back.account}, {kind}, {amount_text}"
+        )
         print(f"  {payload}")
         for name, (given, written) in code.folded_fields().items():
             print(f"  ({name} folded to ASCII: {given!r} -> {written!r})")
@@ -49,7 +51,7 @@ def print_sheet() -> None:
     print("\n== Stall QR sheet from examples/stalls.csv ==")
     registry = load_registry(ROOT / "examples" / "stalls.csv")
     path = write_sheet(registry, OUT / "stalls.pdf", market="Chợ Điện Biên")
-    print(f"{len(registry)} stalls -> wrote {path} (print at 100 %, A7 cards, 8 per page)")
+    print(f"{len(registry)} stalls -> wrote {path} (print at 100 %, 8 cards per page)")
     print("Checking photos of stall codes against the registry:")
     for record in verify_photos([ROOT / "examples" / "photos"], registry):
         print(f"  {Path(record.photo).name}: {record.verdict} — {record.reason}")
@@ -58,6 +60,7 @@ def print_sheet() -> None:
 def simulate_market(replications: int = 8) -> None:
     from cashless.cli.simulation import format_comparison
     from cashless.policy.plots import save_demo_figures
+    from cashless.policy.tables import write_table
     from cashless.sim import preset, run
 
     scenario = preset("dien-bien")
@@ -66,7 +69,7 @@ def simulate_market(replications: int = 8) -> None:
     result = run(scenario, replications=replications, seed=2026, workers=2, keep_days=True)
     print(format_comparison(result))
     table = OUT / "simulation_days.csv"
-    result.replications.to_csv(table, index=False)
+    write_table(result.replications, table)
     print(f"\nwrote {table} (one row per simulated day)")
     for path in save_demo_figures(result, OUT):
         print(f"wrote {path}")

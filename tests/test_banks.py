@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cashless._io import Problem
 from cashless.banks import (
     Bank,
     BankDirectory,
-    CsvProblem,
     load_directory,
     lookup_bank,
     search_banks,
 )
-from cashless.errors import CashlessError, RegistryError, UnknownBankError
+from cashless.errors import CashlessError, CsvError, DirectoryError, UnknownBankError
 
 HEADER = "bin,code,short_name,name,swift\n"
 
@@ -192,7 +192,7 @@ def test_unknown_queries_raise(query: object) -> None:
 def test_unknown_without_close_match_has_no_suggestions() -> None:
     with pytest.raises(UnknownBankError) as info:
         lookup_bank("zzzzqqq")
-    assert info.value.suggestions == []
+    assert info.value.suggestions == ()
     assert "did you mean" not in str(info.value)
 
 
@@ -220,7 +220,7 @@ def test_bank_and_directory_are_immutable() -> None:
 
 
 def test_directory_rejects_bad_rows() -> None:
-    with pytest.raises(RegistryError) as info:
+    with pytest.raises(DirectoryError) as info:
         BankDirectory(
             [
                 Bank("12345", "", "A", "", ""),
@@ -360,10 +360,11 @@ def test_bad_user_csv_reports_every_problem(tmp_path: Path) -> None:
         + "97x997,E,,,\n"  # line 7: bad BIN and missing short_name
         + "970996,F,Ok,,,extra\n"  # line 8: too many fields
     )
-    with pytest.raises(RegistryError) as info:
+    with pytest.raises(DirectoryError) as info:
         load_directory(write(tmp_path, text))
     error = info.value
-    assert error.code == "registry"
+    assert error.code == "bank-directory" and isinstance(error, CsvError)
+    assert error.source == str(tmp_path / "banks.csv")
     assert [(p.line, p.column) for p in error.problems] == [
         (3, "bin"),
         (4, "bin"),
@@ -372,7 +373,7 @@ def test_bad_user_csv_reports_every_problem(tmp_path: Path) -> None:
         (7, "short_name"),
         (8, "-"),
     ]
-    assert all(isinstance(p, CsvProblem) for p in error.problems)
+    assert all(isinstance(p, Problem) for p in error.problems)
     assert "not 6 digits" in error.problems[0].reason
     assert "first on line 2" in error.problems[1].reason
     message = str(error)
@@ -383,30 +384,30 @@ def test_bad_user_csv_reports_every_problem(tmp_path: Path) -> None:
 
 
 def test_user_csv_missing_header_columns(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError) as info:
+    with pytest.raises(DirectoryError) as info:
         load_directory(write(tmp_path, "code,name\nVCB,x\n"))
     assert [(p.line, p.column) for p in info.value.problems] == [(1, "bin"), (1, "short_name")]
-    assert "missing column in header" in str(info.value)
+    assert "missing column" in str(info.value)
 
 
 def test_user_csv_repeated_header_column(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match="repeated"):
+    with pytest.raises(DirectoryError, match="given twice"):
         load_directory(write(tmp_path, "bin,short_name,bin\n970999,A,970999\n"))
 
 
 def test_empty_user_csv(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match="empty file"):
+    with pytest.raises(DirectoryError, match="the file is empty"):
         load_directory(write(tmp_path, ""))
 
 
 def test_non_utf8_user_csv(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "970999,A,Ngân hàng,,\n", encoding="cp1258")
-    with pytest.raises(RegistryError, match="not UTF-8") as info:
+    with pytest.raises(DirectoryError, match="not UTF-8") as info:
         load_directory(path)
     assert info.value.problems[0].line == 2
     assert str(path) in str(info.value)
 
 
 def test_missing_user_csv(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match="cannot read"):
+    with pytest.raises(DirectoryError, match="cannot read"):
         load_directory(tmp_path / "nope.csv")

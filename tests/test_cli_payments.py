@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import subprocess
@@ -86,6 +87,7 @@ def test_parse_vietqr_to_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert data["scheme"] == "vietqr" and data["amount"] == 180000
     assert data["bill_number"] == "NPS6869" and data["purpose"] == "thanh toan don hang"
+    assert data["findings"] == [] and "warnings" not in data
 
 
 def test_parse_reads_stdin(
@@ -114,6 +116,7 @@ def test_parse_other_schemes(
     data = json.loads(out)
     assert status == 0 and data["scheme"] == scheme and data[field] == value
     assert data["tree"][0] == {"id": "00", "position": 0, "value": "01"}
+    assert isinstance(data["findings"], list) and "warnings" not in data
 
 
 def test_parse_invalid_exits_1_with_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,14 +141,15 @@ def test_banks_search_and_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "banks")
     assert status == 0 and len(out.splitlines()) == 71
     status, _, err = run(capsys, "banks", "zzzqqq")
-    assert status == 1 and "unknown bank" in err
+    assert status == 1 and "unknown bank" in err and err.count("\n") == 1
 
 
 def test_help_on_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     from cashless.cli import build_parser
 
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    commands = action.choices
     assert {"build", "parse", "lint", "banks"} <= set(commands)
     for name in commands:
         with pytest.raises(SystemExit) as info:

@@ -45,15 +45,28 @@ def test_sheet_writes_pdf_from_the_example(tmp_path, capsys) -> None:
 
 
 def test_sheet_layout_error_level_and_font_options(small, tmp_path, capsys) -> None:
-    from cashless.stalls.sheet import default_fonts
+    from cashless.stalls.fonts import default_fonts
 
     out = tmp_path / "big.pdf"
     serif = default_fonts()[0].parent / "DejaVuSerif.ttf"
-    status = main(["sheet", str(small), "-o", str(out), "--layout", "2x2", "--error", "Q",
-                   "--font", str(serif), "--paper", "A4", "--single-mode"])
+    status = main(
+        [
+            "sheet",
+            str(small),
+            "-o",
+            str(out),
+            "--layout",
+            "2x2",
+            "--error",
+            "Q",
+            "--font",
+            str(serif),
+            "--single-mode",
+        ]
+    )
     assert status == 0
     assert "3 cards on 1 page," in capsys.readouterr().out
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
     doc = pdfium.PdfDocument(out)
     try:
@@ -71,9 +84,12 @@ def test_bad_csv_lists_every_problem_and_writes_nothing(tmp_path, capsys) -> Non
     out = tmp_path / "out.pdf"
     assert main(["sheet", str(csv_path), "-o", str(out)]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == f"cashless: {csv_path}: 5 problems, nothing written:"
+    assert err[0] == f"cashless: {csv_path}: 5 problems:"
     assert [line.split(":")[0].strip() for line in err[1:]] == [
-        "line 3, bank", "line 3, account", "line 3, amount", "line 4, stall_id",
+        "line 3, bank",
+        "line 3, account",
+        "line 3, amount",
+        "line 4, stall_id",
         "line 4, account",
     ]
     assert not out.exists()
@@ -112,8 +128,47 @@ def test_card_png_and_svg(small, tmp_path, capsys) -> None:
     assert main(["card", str(small), "A02", "-o", str(svg), "--error", "H"]) == 0
     assert svg.read_text().startswith("<svg")
     assert main(["card", str(small), "Z9", "-o", str(tmp_path / "z.png")]) == 1
-    assert "no stall 'Z9'" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"cashless: {small}: no stall 'Z9'\n"
     assert not (tmp_path / "z.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sheet", "{csv}", "-o", "{tmp}/out.png"], "--output: '{tmp}/out.png' must end in .pdf"),
+        (["sheet", "{csv}", "-o", "{tmp}/no/out.pdf"], "the folder '{tmp}/no' does not exist"),
+        (["card", "{csv}", "A01", "-o", "{tmp}/a.pdf"], "--output: '{tmp}/a.pdf' must end in .png"),
+        (["card", "{csv}", "A01", "-o", "{tmp}", "--qr-only"], "--output: '{tmp}' must end in"),
+        (
+            ["card", "{csv}", "A01", "-o", "{tmp}/a.png", "--dpi", "0"],
+            "--dpi: must be a whole number",
+        ),
+        (["sheet", "{tmp}/none.csv", "-o", "{tmp}/s.pdf"], "none.csv"),
+    ],
+)
+def test_output_and_input_mistakes_are_one_line(small, tmp_path, capsys, argv, message) -> None:
+    def fill(text: str) -> str:
+        return text.format(csv=small, tmp=tmp_path)
+
+    assert main([fill(a) for a in argv]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cashless: ") and err.count("\n") == 1
+    assert fill(message) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stalls.csv"]
+
+
+def test_an_output_that_is_a_folder_is_refused(small, tmp_path, capsys) -> None:
+    folder = tmp_path / "cards.png"
+    folder.mkdir()
+    assert main(["card", str(small), "A01", "-o", str(folder)]) == 1
+    assert capsys.readouterr().err == f"cashless: --output: '{folder}' is a folder, not a file\n"
+
+
+def test_qr_only_writes_pdf_with_the_long_flag(small, tmp_path, capsys) -> None:
+    out = tmp_path / "a01.pdf"
+    assert main(["card", str(small), "A01", "--output", str(out), "--qr-only"]) == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert capsys.readouterr().out.startswith(f"wrote {out}: QR code of stall A01")
 
 
 def _photo(payload: str, path: Path) -> Path:
@@ -139,8 +194,20 @@ def test_verify_table_json_and_exit_status(small, tmp_path, capsys) -> None:
     assert "mismatch" in row and "this is stall B01's code" in row
     assert table[-1] == "2 ok, 1 mismatch"
 
-    assert main(["verify", str(photos / "A01.png"), "--registry", str(small), "--json",
-                 "--stall", registry["A02"].check_code]) == 1
+    assert (
+        main(
+            [
+                "verify",
+                str(photos / "A01.png"),
+                "--registry",
+                str(small),
+                "--json",
+                "--stall",
+                registry["A02"].check_code,
+            ]
+        )
+        == 1
+    )
     (record,) = json.loads(capsys.readouterr().out)
     assert record["verdict"] == "mismatch" and record["stall"] == "A02"
     assert record["found_stall"] == "A01" and record["account"] == "0011001234567"

@@ -77,7 +77,8 @@ def test_annex_example_tree() -> None:
     assert payload.get("54") == expect["amount"]
     # lengths count characters: 最佳运输 is 4 characters, 12 UTF-8 bytes
     assert payload.get("64.01") == "最佳运输"
-    assert payload.find("64.01").position == annex["payload"].index("0104最佳运输")
+    found = payload.find("64.01")
+    assert found is not None and found.position == annex["payload"].index("0104最佳运输")
     assert payload.get("62.03") == "1234"
     # 91 is an unreserved template: nested
     assert payload.get("91.00") == "A011223344998877"
@@ -86,7 +87,7 @@ def test_annex_example_tree() -> None:
 def test_primitive_ids_02_to_25_are_not_recursed() -> None:
     body = "000201010211" + "15" + "20" + "00201234567890123456" + "5303704" + "5802VN"
     payload = emv.decode(emv.with_crc(body))
-    assert payload.find("15").children is None
+    assert payload.find("15").children is None  # type: ignore[union-attr]
     assert payload.get("15") == "00201234567890123456"
 
 
@@ -94,7 +95,7 @@ def test_opaque_unreserved_template_kept_raw() -> None:
     # MoMo codes carry `80 03 046`: not TLV, kept as a raw value
     body = "000201010211" + "38" + "14" + "0010A000000727" + "5303704" + "5802VN" + "8003046"
     payload = emv.decode(emv.with_crc(body))
-    assert payload.find("80").children is None
+    assert payload.find("80").children is None  # type: ignore[union-attr]
     assert payload.get("80") == "046"
     assert payload.to_string().startswith(body)
 
@@ -112,7 +113,9 @@ def test_opaque_unreserved_template_kept_raw() -> None:
         ("000201010211630300A", LengthError, "length", 12),
     ],
 )
-def test_structural_errors(payload: str, error: type, code: str, position: int | None) -> None:
+def test_structural_errors(
+    payload: str, error: type[CashlessError], code: str, position: int | None
+) -> None:
     with pytest.raises(error) as info:
         emv.decode(payload)
     assert info.value.code == code
@@ -147,7 +150,7 @@ def test_nested_error_reports_path_and_absolute_position() -> None:
 # -- property tests -----------------------------------------------------------------
 
 _text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), min_codepoint=0x20, max_codepoint=0x2FFF),
+    alphabet=st.characters(blacklist_categories=["Cs"], min_codepoint=0x20, max_codepoint=0x2FFF),
     min_size=1,
     max_size=30,
 )
@@ -191,3 +194,19 @@ def test_property_encode_then_decode_gives_same_objects(objects: list[tuple[str,
 def test_property_junk_never_raises_anything_but_cashless_error(text: str) -> None:
     with contextlib.suppress(CashlessError):
         emv.decode(text)
+
+
+def test_tlv_is_the_one_serialiser_and_refuses_over_99() -> None:
+    assert emv.tlv("08", "Thit ba chi") == "0811Thit ba chi"
+    assert emv.tlv("62", "") == "6200"
+    assert emv.tlv("62", "x" * 99)[:4] == "6299"
+    with pytest.raises(LengthError) as info:
+        emv.tlv("62", "x" * 100)
+    assert (info.value.field, info.value.code) == ("62", "length-value")
+    assert "limit is 99" in str(info.value)
+    # encode and DataObject.encode go through it
+    with pytest.raises(LengthError):
+        emv.encode([("01", "x" * 100)])
+    obj = emv.DataObject("62", "x" * 100, 0, "62")
+    with pytest.raises(LengthError):
+        obj.encode()

@@ -12,16 +12,15 @@ from pandas.testing import assert_frame_equal
 
 from cashless.cli import main
 from cashless.cli.experiments import parse_grid_option
-from cashless.errors import ScenarioError
+from cashless.errors import CashlessError, OutputError, ScenarioError, UsageError
 from cashless.policy.sweeps import (
     grid_points,
-    replication_seeds,
     sensitivity,
     summarize_long,
     sweep,
 )
 from cashless.policy.tables import check_output_path, write_table
-from cashless.sim.replicate import run
+from cashless.sim.replicate import replication_seeds, run
 from cashless.sim.scenario import preset, with_overrides
 
 # A market small enough that one day takes a fraction of a second.
@@ -54,9 +53,19 @@ def test_grid_points_accepts_explicit_points():
     assert grid_points([{"a.x": 1}, {"b.y": 2}]) == [{"a.x": 1}, {"b.y": 2}]
 
 
-@pytest.mark.parametrize("grid", [{"a.x": []}, {"a.x": 0.5}, {"a.x": "abc"}, []])
-def test_grid_points_rejects_empty_or_scalar_values(grid):
-    with pytest.raises(ScenarioError):
+@pytest.mark.parametrize(
+    ("grid", "error"),
+    [
+        ({"a.x": []}, ScenarioError),
+        ({"a.x": 0.5}, ScenarioError),
+        ({"a.x": "abc"}, ScenarioError),
+        ([], UsageError),
+        (5, UsageError),
+        ([1, 2], UsageError),
+    ],
+)
+def test_grid_points_rejects_empty_or_scalar_values(grid, error):
+    with pytest.raises(error):
         grid_points(grid)
 
 
@@ -76,11 +85,13 @@ def test_replication_seeds_match_spawned_children():
 def test_summary_interval_matches_hand_computation():
     # point 0: 2, 4, 9 -> mean 5, sd sqrt(13), t(0.975, 2) = 4.302653
     # point 1: 10, 12, 11, 13, 9 -> mean 11, sd sqrt(2.5), t(0.975, 4) = 2.776445
-    frame = pd.DataFrame({
-        "point": [0, 0, 0, 1, 1, 1, 1, 1],
-        "x": [0.1] * 3 + [0.2] * 5,
-        "m": [2.0, 4.0, 9.0, 10.0, 12.0, 11.0, 13.0, 9.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "point": [0, 0, 0, 1, 1, 1, 1, 1],
+            "x": [0.1] * 3 + [0.2] * 5,
+            "m": [2.0, 4.0, 9.0, 10.0, 12.0, 11.0, 13.0, 9.0],
+        }
+    )
     summary = summarize_long(frame, ["point", "x"], ["m"]).set_index("point")
     half0 = 4.302653 * math.sqrt(13) / math.sqrt(3)
     half1 = 2.776445 * math.sqrt(2.5) / math.sqrt(5)
@@ -120,7 +131,7 @@ def test_sweep_shape_and_columns(local_one):
     assert summary["n"].tolist() == [2, 2]
     assert (summary["ci_low"] <= summary["mean"]).all()
     assert (summary["mean"] <= summary["ci_high"]).all()
-    with pytest.raises(KeyError):
+    with pytest.raises(UsageError):
         local_one.metric("no.such_metric")
 
 
@@ -171,8 +182,7 @@ def test_dask_cluster_gives_identical_numbers_by_client_and_by_address(
         by_client = sweep(tiny, GRID, replications=2, seed=11, client=client)
         # Both workers took part.
         assert len(client.scheduler_info()["workers"]) == 2
-    by_address = sweep(tiny, GRID, replications=2, seed=11,
-                       client=dask_cluster.scheduler_address)
+    by_address = sweep(tiny, GRID, replications=2, seed=11, client=dask_cluster.scheduler_address)
     assert_frame_equal(by_client.replications, local_one.replications)
     assert_frame_equal(by_address.replications, local_one.replications)
     assert_frame_equal(by_address.summary, local_one.summary)
@@ -180,15 +190,31 @@ def test_dask_cluster_gives_identical_numbers_by_client_and_by_address(
 
 def test_cli_sweep_on_a_dask_scheduler(tmp_path, capsys, local_one, dask_cluster):
     out = tmp_path / "r.csv"
-    assert main([
-        "sweep", "--grid", "market.stalls_scale=0.1", "--grid", "payments.qr_share=0,0.8",
-        "--replications", "2", "--seed", "11", "--scheduler", dask_cluster.scheduler_address,
-        "--out", str(out),
-    ]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--grid",
+                "market.stalls_scale=0.1",
+                "--grid",
+                "payments.qr_share=0,0.8",
+                "--replications",
+                "2",
+                "--seed",
+                "11",
+                "--scheduler",
+                dask_cluster.scheduler_address,
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     rows = pd.read_csv(out)
     assert rows["all.wait_mean_s"].tolist() == pytest.approx(
-        local_one.replications["all.wait_mean_s"].tolist(), rel=1e-12)
+        local_one.replications["all.wait_mean_s"].tolist(), rel=1e-12
+    )
 
 
 def test_progress_bar_is_silent_when_not_a_terminal(tiny, capsys):
@@ -214,22 +240,55 @@ def test_progress_bar_shows_on_a_terminal_unless_turned_off(tiny, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "path"),
+    ("kwargs", "error", "field"),
     [
-        ({"grid": {"payments.no_such_key": [1]}}, "payments.no_such_key"),
-        ({"replications": 0}, "replications"),
-        ({"workers": 0}, "workers"),
+        ({"grid": {"payments.no_such_key": [1]}}, ScenarioError, "payments.no_such_key"),
+        ({"replications": 0}, UsageError, "replications"),
+        ({"workers": 0}, UsageError, "workers"),
+        ({"workers": 1.5}, UsageError, "workers"),
+        ({"seed": -1}, UsageError, "seed"),
     ],
 )
-def test_bad_arguments_raise_scenario_errors(tiny, kwargs, path):
-    with pytest.raises(ScenarioError) as info:
+def test_bad_arguments_raise_the_right_error_naming_the_field_once(tiny, kwargs, error, field):
+    with pytest.raises(error) as info:
         sweep(tiny, **kwargs)
-    assert path in str(info.value)
+    assert info.value.field == field
+    assert str(info.value).count(field) == 1
 
 
 def test_unknown_preset_name_is_a_scenario_error():
-    with pytest.raises(ScenarioError):
+    with pytest.raises(ScenarioError, match="no preset or file named 'no-such-preset'"):
         sweep("no-such-preset", replications=1)
+
+
+def test_sweep_reads_a_scenario_file_by_path(tmp_path, tiny):
+    from cashless.sim.scenario import to_toml
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(to_toml(tiny), encoding="utf-8")
+    by_path = sweep(path, replications=1, seed=2)
+    by_name = sweep(str(path), replications=1, seed=2)
+    direct = sweep(tiny, replications=1, seed=2)
+    assert_frame_equal(by_path.replications, direct.replications)
+    assert_frame_equal(by_name.replications, direct.replications)
+
+
+def test_unreachable_scheduler_is_a_cluster_error(tiny):
+    pytest.importorskip("dask.distributed")
+    import socket
+
+    import dask
+
+    from cashless.errors import ClusterError
+
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(ClusterError, match="cannot reach the Dask scheduler"),
+    ):
+        sweep(tiny, replications=1, client=f"tcp://127.0.0.1:{port}")
 
 
 def test_method_losses_add_up_to_each_method_total(tiny):
@@ -242,6 +301,28 @@ def test_method_losses_add_up_to_each_method_total(tiny):
         parts = [v for k, v in losses.items() if k.startswith(f"{group}.")]
         assert sum(parts) == pytest.approx(day.metrics[f"{group}.loss_per_million_vnd"])
     assert sum(losses.values()) > 0  # the day had some losses, so the check is not 0 == 0
+
+
+def test_difference_is_the_paired_interval_of_stats(local_one):
+    from cashless.policy.sweeps import difference
+    from cashless.sim.stats import paired_difference
+
+    got = difference(local_one, "all.wait_mean_s", {"payments.qr_share": 0.0}, 1)
+    frame = local_one.replications
+    base = frame[frame["point"] == 0]["all.wait_mean_s"].tolist()
+    other = frame[frame["point"] == 1]["all.wait_mean_s"].tolist()
+    assert got == {
+        "base": pytest.approx(sum(base) / 2),
+        "other": pytest.approx(sum(other) / 2),
+        **paired_difference(base, other)._asdict(),
+    }
+    assert got["n"] == 2 and got["ci_low"] <= got["mean"] <= got["ci_high"]
+    with pytest.raises(UsageError, match="no metric"):
+        difference(local_one, "no.such_metric", 0, 1)
+    with pytest.raises(UsageError, match="no grid point 7"):
+        difference(local_one, "all.wait_mean_s", 0, 7)
+    with pytest.raises(UsageError, match="0 grid points match"):
+        difference(local_one, "all.wait_mean_s", 0, {"payments.qr_share": 0.5})
 
 
 # -- sensitivity ---------------------------------------------------------------
@@ -276,14 +357,18 @@ def test_write_table_csv_round_trip_leaves_no_temp_files(tmp_path, local_one):
 
 
 def test_output_path_checks(tmp_path):
-    with pytest.raises(ScenarioError, match=r"\.csv or \.parquet"):
-        check_output_path(tmp_path / "r.xlsx")
-    with pytest.raises(ScenarioError, match="does not exist"):
+    with pytest.raises(OutputError, match=r"\.csv or \.parquet") as info:
+        check_output_path(tmp_path / "r.xlsx", flag="--summary-output")
+    assert info.value.source == "--summary-output"
+    assert str(info.value).count("--summary-output") == 1
+    with pytest.raises(OutputError, match="does not exist"):
         check_output_path(tmp_path / "missing" / "r.csv")
+    with pytest.raises(OutputError, match="does not exist"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "missing" / "r.csv")
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        with pytest.raises(ScenarioError, match="pyarrow"):
+        with pytest.raises(OutputError, match="pyarrow"):
             check_output_path(tmp_path / "r.parquet")
     else:
         assert check_output_path(tmp_path / "r.parquet").name == "r.parquet"
@@ -296,17 +381,31 @@ def test_parse_grid_option_literals():
     assert parse_grid_option("a.b=1,2.5,true,abc,'x y'") == ("a.b", [1, 2.5, True, "abc", "x y"])
     assert parse_grid_option("k=[[1,2],[3,4]],[]") == ("k", [((1, 2), (3, 4)), ()])
     for bad in ("novalue", "=1,2", "k=1,,2"):
-        with pytest.raises(ScenarioError):
+        with pytest.raises(CashlessError):  # UsageError or ScenarioError: the CLI's to choose
             parse_grid_option(bad)
 
 
 def test_cli_sweep_writes_both_files(tmp_path, capsys):
     out, summary = tmp_path / "r.csv", tmp_path / "s.csv"
-    status = main([
-        "sweep", "--scenario", "dien-bien", "--grid", "market.stalls_scale=0.1",
-        "--grid", "payments.qr_share=0,0.8", "--replications", "2", "--seed", "11",
-        "--out", str(out), "--summary-out", str(summary),
-    ])
+    status = main(
+        [
+            "sweep",
+            "--scenario",
+            "dien-bien",
+            "--grid",
+            "market.stalls_scale=0.1",
+            "--grid",
+            "payments.qr_share=0,0.8",
+            "--replications",
+            "2",
+            "--seed",
+            "11",
+            "-o",
+            str(out),
+            "--summary-output",
+            str(summary),
+        ]
+    )
     captured = capsys.readouterr()
     assert status == 0, captured.err
     rows = pd.read_csv(out)
@@ -319,15 +418,32 @@ def test_cli_sweep_writes_both_files(tmp_path, capsys):
 
 def test_cli_sweep_matches_the_library(tmp_path, capsys, local_one):
     out = tmp_path / "r.csv"
-    assert main([
-        "sweep", "--grid", "market.stalls_scale=0.1", "--grid", "payments.qr_share=0,0.8",
-        "--replications", "2", "--seed", "11", "--workers", "2", "--out", str(out),
-    ]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--grid",
+                "market.stalls_scale=0.1",
+                "--grid",
+                "payments.qr_share=0,0.8",
+                "--replications",
+                "2",
+                "--seed",
+                "11",
+                "--workers",
+                "2",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     rows = pd.read_csv(out)
     expected = local_one.replications
-    assert rows["all.wait_mean_s"].tolist() == pytest.approx(expected["all.wait_mean_s"].tolist(),
-                                                             rel=1e-12)
+    assert rows["all.wait_mean_s"].tolist() == pytest.approx(
+        expected["all.wait_mean_s"].tolist(), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -336,7 +452,7 @@ def test_cli_sweep_matches_the_library(tmp_path, capsys, local_one):
         (["--scenario", "nowhere"], "no preset or file"),
         (["--grid", "payments.qr_share"], "KEY=V1,V2"),
         (["--grid", "payments.qr_share=0.1", "--grid", "payments.qr_share=0.2"], "twice"),
-        (["--out", "results.xlsx"], ".csv or .parquet"),
+        (["-o", "results.xlsx"], ".csv or .parquet"),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_1(argv, message, capsys):
@@ -352,7 +468,7 @@ def test_cli_scenario_from_toml_file(tmp_path, capsys):
     path = tmp_path / "small.toml"
     path.write_text(to_toml(with_overrides(preset("dien-bien"), TINY)), encoding="utf-8")
     out = tmp_path / "r.csv"
-    assert main(["sweep", "--scenario", str(path), "--replications", "1", "--out", str(out)]) == 0
+    assert main(["sweep", "--scenario", str(path), "--replications", "1", "-o", str(out)]) == 0
     capsys.readouterr()
     assert len(pd.read_csv(out)) == 1
 
@@ -367,14 +483,16 @@ def test_importing_the_sweep_and_plot_modules_stays_light():
         "print(sorted(m for m in ('dask', 'distributed', 'matplotlib', 'tqdm') "
         "if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
     code = (
         "import sys, cashless.cli; cashless.cli.build_parser(); "
         "print(sorted(m for m in ('numpy', 'pandas', 'dask', 'matplotlib', 'segno', 'PIL') "
         "if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

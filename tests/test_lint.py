@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cashless.errors import CharsetError, FormatError
@@ -103,14 +105,15 @@ def test_missing_point_of_initiation_and_service_code() -> None:
         ({"54": "1" * 14}, "length-field"),
     ],
 )
-def test_single_field_errors(replace: dict, code: str) -> None:
+def test_single_field_errors(replace: dict[str, Any], code: str) -> None:
     findings = lint(_napas(**replace))
     assert code in codes(findings)
     assert all(f.severity in ("error", "warning", "info") for f in findings)
 
 
 def test_trailing_dot_amount_is_a_warning_and_parses() -> None:
-    payload = _napas(**{"54": "50000.", "01": "12"})
+    fields: dict[str, Any] = {"54": "50000.", "01": "12"}
+    payload = _napas(**fields)
     assert [(f.code, f.severity) for f in lint(payload)] == [("format-amount-dot", "warning")]
     assert parse(payload).amount == 50000
 

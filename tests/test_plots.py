@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cashless.policy import plots
+from cashless.errors import UsageError
+from cashless.policy import plots, plotstyle
 from cashless.policy.sweeps import sensitivity, sweep
 from cashless.sim.replicate import run
 from cashless.sim.scenario import preset, with_overrides
@@ -29,8 +30,9 @@ def swept(tiny):
 
 @pytest.fixture(scope="module")
 def one_run(tiny):
-    return run(with_overrides(tiny, {"payments.qr_share": 0.6}), replications=2, seed=2,
-               keep_days=True)
+    return run(
+        with_overrides(tiny, {"payments.qr_share": 0.6}), replications=2, seed=2, keep_days=True
+    )
 
 
 def _renders(fig: Figure) -> None:
@@ -57,7 +59,7 @@ def test_throughput_and_wait_has_lines_bands_and_labels(swept):
 
 
 def test_throughput_and_wait_rejects_an_unswept_key(swept):
-    with pytest.raises(KeyError):
+    with pytest.raises(UsageError):
         plots.throughput_and_wait(swept, "payments.dynamic_share")
 
 
@@ -73,8 +75,9 @@ def test_losses_by_cause_for_one_run(one_run):
     # The stacked bars add up to each method's total loss per million.
     summary = one_run.summary["mean"]
     for method, side in (("cash", -1), ("qr", 1)):
-        total = sum(p.get_height() for p in ax.patches
-                    if side * (p.get_x() + p.get_width() / 2) > 0)
+        total = sum(
+            p.get_height() for p in ax.patches if side * (p.get_x() + p.get_width() / 2) > 0
+        )
         assert total == pytest.approx(summary[f"{method}.loss_per_million_vnd"], rel=1e-9)
         assert total > 0
     _renders(fig)
@@ -123,11 +126,19 @@ def test_tornado_from_a_sensitivity_table(tiny):
 
 
 def test_tornado_unknown_metric():
-    table = pd.DataFrame({
-        "parameter": ["a"], "low": [0.0], "high": [1.0], "metric": ["m"],
-        "baseline": [1.0], "at_low": [0.5], "at_high": [2.0], "swing": [1.5],
-    })
-    with pytest.raises(KeyError):
+    table = pd.DataFrame(
+        {
+            "parameter": ["a"],
+            "low": [0.0],
+            "high": [1.0],
+            "metric": ["m"],
+            "baseline": [1.0],
+            "at_low": [0.5],
+            "at_high": [2.0],
+            "swing": [1.5],
+        }
+    )
+    with pytest.raises(UsageError):
         plots.tornado(table, "other")
 
 
@@ -140,14 +151,15 @@ def test_save_demo_figures_writes_pngs(one_run, tmp_path):
 
 
 def test_labels_for_metrics_and_keys():
-    assert plots.label("all.wait_mean_s") == "mean wait (s)"
-    assert plots.label("cash.loss_per_million_vnd") == "loss per million VND of sales, cash"
-    assert plots.label("arrivals.visitors_per_day") == "visitors per day"
+    assert plotstyle.label("all.wait_mean_s") == "mean wait (s)"
+    assert plotstyle.label("cash.loss_per_million_vnd") == "loss per million VND of sales, cash"
+    assert plotstyle.label("arrivals.visitors_per_day") == "visitors per day"
 
 
 def test_metric_vs_one_line_per_hue(swept):
-    fig = plots.metric_vs(swept, "payments.qr_share", "qr.transactions",
-                          hue="payments.speaker_share")
+    fig = plots.metric_vs(
+        swept, "payments.qr_share", "qr.transactions", hue="payments.speaker_share"
+    )
     (ax,) = fig.axes
     assert ax.get_xlabel() == "QR share"
     assert ax.get_ylabel() == "stall transactions per day, QR"
@@ -167,6 +179,46 @@ def test_metric_bars_with_intervals(swept):
     assert len(left.patches) == 6  # one bar per grid point
     ticks = [t.get_text() for t in left.get_xticklabels()]
     assert ticks[0] == "QR share 0%, speaker share 0%"
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         plots.metric_bars(swept, ["all.wait_mean_s"], labels=["too", "few"])
     _renders(fig)
+
+
+def test_plots_and_tables_cover_every_headline_metric(swept, one_run):
+    from cashless.policy import tables
+    from cashless.sim.results import GROUPS, HEADLINE_METRICS
+
+    assert set(plotstyle.METRIC_LABELS) == set(HEADLINE_METRICS)
+    for group in GROUPS:
+        for name in HEADLINE_METRICS:
+            assert plotstyle.METRIC_LABELS[name] in plotstyle.label(f"{group}.{name}")
+    for group in GROUPS:
+        table = tables.headline_summary(swept, group=group)
+        assert table[table["point"] == 0]["metric"].tolist() == list(HEADLINE_METRICS)
+    assert list(one_run.comparison().index) == list(HEADLINE_METRICS)
+    fig = plots.metric_bars(swept, [f"all.{name}" for name in HEADLINE_METRICS])
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        plotstyle.METRIC_LABELS[name] for name in HEADLINE_METRICS
+    ]
+
+
+def test_bad_inputs_raise_usage_or_output_errors(swept, tmp_path):
+    from cashless.errors import OutputError
+    from cashless.policy import tables
+
+    with pytest.raises(UsageError):
+        plots.queue_over_day(42)
+    with pytest.raises(UsageError):
+        plots.queue_over_day(pd.DataFrame({"t": [0]}))
+    with pytest.raises(UsageError):
+        plots.tornado(pd.DataFrame({"metric": ["m"]}))
+    with pytest.raises(UsageError):
+        plots.metric_vs(pd.DataFrame({"x": [1]}), "payments.qr_share", "all.wait_mean_s")
+    with pytest.raises(UsageError, match="group"):
+        tables.headline_summary(swept, group="card")
+    fig = plots.metric_vs(swept, "payments.qr_share", "all.wait_mean_s")
+    with pytest.raises(OutputError, match="must end in"):
+        plots.savefigure(fig, tmp_path / "figure.xlsx")
+    with pytest.raises(OutputError, match="does not exist"):
+        plots.savefigure(fig, tmp_path / "missing" / "figure.png")
+    assert plots.savefigure(fig, tmp_path / "figure.svg").read_bytes().startswith(b"<?xml")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
-from cashless.errors import CashlessError, FormatError, LengthError
+from cashless.errors import CashlessError, CharsetError, LengthError, OutputError, UsageError
 from cashless.stalls.qr import make_qr, matrix_rows, save, segment, to_image
 
 ALNUM = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
@@ -22,7 +22,7 @@ def _tlv(tag: str, value: str) -> str:
 
 
 def vietqr_like(account: str = "0123456789", stall: int = 123) -> str:
-    """The 153-character synthetic static payload of the print research note (§1).
+    """The 153-character synthetic static payload of qr-print §1.
 
     Built by hand so this file depends on nothing but the module under test; the CRC is a
     placeholder, which the QR layer does not care about.
@@ -30,8 +30,13 @@ def vietqr_like(account: str = "0123456789", stall: int = 123) -> str:
     inner = _tlv("00", "970436") + _tlv("01", account)
     mai = _tlv("00", "A000000727") + _tlv("01", inner) + _tlv("02", "QRIBFTTA")
     body = (
-        _tlv("00", "01") + _tlv("01", "11") + _tlv("38", mai) + _tlv("53", "704")
-        + _tlv("58", "VN") + _tlv("59", "NGUYEN THI TRAM") + _tlv("60", "DIEN BIEN")
+        _tlv("00", "01")
+        + _tlv("01", "11")
+        + _tlv("38", mai)
+        + _tlv("53", "704")
+        + _tlv("58", "VN")
+        + _tlv("59", "NGUYEN THI TRAM")
+        + _tlv("60", "DIEN BIEN")
         + _tlv("62", _tlv("08", f"Cho Dien Bien quay {stall}"))
     )
     return body + "6304A1B2"
@@ -109,7 +114,7 @@ def test_segment_header_lengths_depend_on_version_group() -> None:
     # In versions 10+ a numeric header costs 2 more bits, so short digit runs stay put less often.
     text = "AB1234C"
     assert "".join(p for p, _ in segment(text, version=30)) == text
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="version must be a QR version from 1 to 40, not 41"):
         segment(text, version=41)
 
 
@@ -142,10 +147,15 @@ def test_never_micro_and_never_boosted() -> None:
 
 def test_default_level_is_m_and_bad_level_rejected() -> None:
     assert make_qr("X").error == "M"
-    with pytest.raises(FormatError):
+    with pytest.raises(UsageError, match=r"^error \(the error-correction level\) must be one of"):
         make_qr("X", error="Z")
+    with pytest.raises(UsageError) as info:
+        make_qr("X", error=None)  # type: ignore[arg-type]
+    assert info.value.field == "error"
     with pytest.raises(LengthError):
         make_qr("")
+    with pytest.raises(CharsetError, match="UTF-8 cannot encode"):
+        make_qr("A\ud800")
 
 
 def test_too_long_payload_is_a_length_error() -> None:
@@ -155,8 +165,9 @@ def test_too_long_payload_is_a_length_error() -> None:
     assert "3000 characters" in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["6404vi01Nguyễn Thị Trâm Chợ Điện Biên 0011001234567",
-                                  "b9.90z6ÂÂ"])  # ISO 8859-1 bytes were misread as Shift JIS
+@pytest.mark.parametrize(
+    "text", ["6404vi01Nguyễn Thị Trâm Chợ Điện Biên 0011001234567", "b9.90z6ÂÂ"]
+)  # ISO 8859-1 bytes were misread as Shift JIS
 def test_non_ascii_text_round_trips_as_utf8(text: str) -> None:
     found = decode_one(to_image(make_qr(text), scale=4))
     assert found.text == text
@@ -169,8 +180,10 @@ def test_qrcode_is_an_independent_encoder_that_agrees() -> None:
 
     for stall in (7, 123):
         payload = vietqr_like(stall=stall)
-        for level, constant in (("M", qrcode.constants.ERROR_CORRECT_M),
-                                ("Q", qrcode.constants.ERROR_CORRECT_Q)):
+        for level, constant in (
+            ("M", qrcode.constants.ERROR_CORRECT_M),
+            ("Q", qrcode.constants.ERROR_CORRECT_Q),
+        ):
             other = qrcode.QRCode(error_correction=constant, box_size=4, border=4)
             other.add_data(payload)
             other.make(fit=True)
@@ -199,12 +212,15 @@ def test_to_image_has_quiet_zone_and_scale() -> None:
     assert image.size == ((21 + 8) * 3,) * 2
     quiet = image.crop((0, 0, 12, image.height))
     assert quiet.getextrema() == (255, 255)
-    with pytest.raises(FormatError):
-        to_image(qr, scale=0)
+    for bad in ({"scale": 0}, {"scale": 1.5}, {"border": -1}):
+        with pytest.raises(UsageError) as info:
+            to_image(qr, **bad)  # type: ignore[arg-type]
+        assert info.value.field == next(iter(bad))
 
 
-@pytest.mark.parametrize(("kind", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg"),
-                                             ("pdf", b"%PDF")])
+@pytest.mark.parametrize(
+    ("kind", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF")]
+)
 def test_save_writes_each_kind_atomically(tmp_path, kind: str, magic: bytes) -> None:
     target = tmp_path / f"code.{kind}"
     assert save(make_qr("HELLO"), target) == target
@@ -221,15 +237,23 @@ def test_saved_png_decodes(tmp_path) -> None:
     assert decode_one(Image.open(tmp_path / "c.png").convert("L")).text == payload
 
 
-def test_save_rejects_unknown_kinds(tmp_path) -> None:
-    with pytest.raises(FormatError):
+def test_save_rejects_unknown_kinds_and_bad_arguments(tmp_path) -> None:
+    with pytest.raises(OutputError, match=r"c\.gif' must end in \.png, \.svg or \.pdf"):
         save(make_qr("X"), tmp_path / "c.gif")
-    with pytest.raises(FormatError):
+    with pytest.raises(UsageError, match="kind is needed"):
         save(make_qr("X"), io.BytesIO())
+    with pytest.raises(UsageError, match="kind must be one of png, svg, pdf, not 'gif'"):
+        save(make_qr("X"), tmp_path / "c.png", kind="gif")
+    for bad in ({"scale": 0}, {"scale": float("inf")}, {"border": -1}, {"border": 2.5}):
+        with pytest.raises(UsageError) as info:
+            save(make_qr("X"), tmp_path / "c.png", **bad)  # type: ignore[arg-type]
+        assert info.value.field == next(iter(bad))
+    with pytest.raises(OutputError, match="cannot write"):
+        save(make_qr("X"), tmp_path / "missing" / "c.png")
     assert list(tmp_path.iterdir()) == []
 
 
-# --- degradation (research note §6: each applied separately must still decode) --------
+# --- degradation (qr-print §6: each applied separately must still decode) ------------
 
 
 def _two_px_per_module(payload: str) -> Image.Image:
@@ -253,9 +277,14 @@ def test_degraded_images_still_decode() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("0123456789ABCZ abcz$%*+-./:,;#@ĐđợễầịữưÂ")),
-               min_size=1, max_size=120),
-       st.sampled_from(["L", "M", "Q", "H"]))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("0123456789ABCZ abcz$%*+-./:,;#@ĐđợễầịữưÂ")),
+        min_size=1,
+        max_size=120,
+    ),
+    st.sampled_from(["L", "M", "Q", "H"]),
+)
 def test_any_text_round_trips(text: str, error: str) -> None:
     qr = make_qr(text, error=error)
     found = decode_one(to_image(qr, scale=3))

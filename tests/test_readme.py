@@ -47,8 +47,13 @@ def test_readme_has_console_examples() -> None:
 
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
-def test_console_example(command: str, expected: str, capsys: pytest.CaptureFixture[str],
-                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_example(
+    command: str,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # run from a scratch copy of the repo's relative layout, so outputs land in tmp_path
     monkeypatch.chdir(tmp_path)
     (tmp_path / "examples").symlink_to(ROOT / "examples")

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cashless import parse
-from cashless.errors import CashlessError, RegistryError
+from cashless._io import Problem
+from cashless.errors import CashlessError, CsvError, RegistryError, UnknownStallError
+from cashless.payload.spec import max_length
 from cashless.stalls.registry import (
-    Problem,
     Registry,
     Stall,
     check_code,
@@ -28,7 +29,8 @@ GOOD = "A01,Rau sạch,Nguyễn Thị Trâm,VCB,0011001234567,,,Rau củ\n"
 def problems_of(text: str | bytes) -> list[Problem]:
     with pytest.raises(RegistryError) as info:
         parse_registry(text, source="stalls.csv")
-    assert isinstance(info.value, CashlessError)
+    assert isinstance(info.value, CsvError) and isinstance(info.value, CashlessError)
+    assert info.value.source == "stalls.csv"
     assert str(info.value).startswith("stalls.csv: ")
     return info.value.problems
 
@@ -42,15 +44,19 @@ def test_example_file_loads_sixty_stalls() -> None:
     assert len(set(ids)) == 60
     for stall in registry:
         code = parse(stall.payload)
-        assert (code.bin, code.account, code.amount) == (stall.bank.bin, stall.account,
-                                                         stall.amount)
+        assert (code.bin, code.account, code.amount) == (
+            stall.bank.bin,
+            stall.account,
+            stall.amount,
+        )
         assert stall.check_code == check_code(stall.payload)
     assert any(unicodedata.normalize("NFD", s.vendor_name) != s.vendor_name for s in registry)
 
 
 def test_good_row_builds_payload_and_lookups() -> None:
-    registry = parse_registry(HEADER + GOOD + "B02,Thịt bò,Lê Văn Hùng,970415,123456789,"
-                              "50.000,Thịt bò tươi,Thịt\n")
+    registry = parse_registry(
+        HEADER + GOOD + "B02,Thịt bò,Lê Văn Hùng,970415,123456789,50.000,Thịt bò tươi,Thịt\n"
+    )
     a01, b02 = registry["A01"], registry["b02"]
     assert a01.bank.short_name == "Vietcombank"
     assert b02.bank.short_name == "VietinBank"
@@ -64,7 +70,7 @@ def test_good_row_builds_payload_and_lookups() -> None:
     assert registry.by_check_code(b02.check_code.lower().replace("-", "")) is b02
     assert registry.by_account("970436", "0011001234567") == [a01]
     assert registry.get("Z99") is None
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownStallError, match="<registry>: no stall has the id 'Z99'"):
         registry["Z99"]
 
 
@@ -92,8 +98,9 @@ def test_bom_and_semicolons_are_accepted() -> None:
 
 
 def test_optional_columns_may_be_absent() -> None:
-    registry = parse_registry("account,bank,vendor_name,stall_name,stall_id\n"
-                              "123456,ACB,Bà Lan,Hoa,H1\n")
+    registry = parse_registry(
+        "account,bank,vendor_name,stall_name,stall_id\n123456,ACB,Bà Lan,Hoa,H1\n"
+    )
     stall = registry["H1"]
     assert (stall.amount, stall.purpose, stall.category) == (None, None, "")
 
@@ -132,13 +139,19 @@ def test_duplicate_stall_id_names_the_first_line() -> None:
 
 
 def test_several_bad_rows_are_all_reported_in_order() -> None:
-    text = (HEADER + GOOD
-            + "A02,Rau,Lan,XYZ,12 34,abc,,\n"     # three problems on one line
-            + "A03,Cá,Hà,MB,777777,,,\n"
-            + "A01,Thịt,Bình,BIDV,888888,,,\n")  # duplicate
+    text = (
+        HEADER
+        + GOOD
+        + "A02,Rau,Lan,XYZ,12 34,abc,,\n"  # three problems on one line
+        + "A03,Cá,Hà,MB,777777,,,\n"
+        + "A01,Thịt,Bình,BIDV,888888,,,\n"
+    )  # duplicate
     problems = problems_of(text)
     assert [(p.line, p.column) for p in problems] == [
-        (3, "bank"), (3, "account"), (3, "amount"), (5, "stall_id"),
+        (3, "bank"),
+        (3, "account"),
+        (3, "amount"),
+        (5, "stall_id"),
     ]
 
 
@@ -155,10 +168,14 @@ def test_skip_bad_returns_good_rows_and_problems() -> None:
         (b"", [(1, "-", "the file is empty")]),
         (b"\xef\xbb\xbf\n\n", [(1, "-", "the file is empty")]),
         (HEADER.encode(), [(1, "-", "no stalls")]),
-        (b"stall_id,stall_name,bank,account,amount\nA1,x,VCB,1,\n",
-         [(1, "vendor_name", "missing column")]),
-        (b"stall_id,stall_name,vendor_name,bank,acount\n",
-         [(1, "account", "missing column"), (1, "acount", "unknown column")]),
+        (
+            b"stall_id,stall_name,bank,account,amount\nA1,x,VCB,1,\n",
+            [(1, "vendor_name", "missing column")],
+        ),
+        (
+            b"stall_id,stall_name,vendor_name,bank,acount\n",
+            [(1, "account", "missing column"), (1, "acount", "unknown column")],
+        ),
         ((HEADER + GOOD).encode("cp1258", errors="replace"), [(2, "-", "not UTF-8")]),
         ((HEADER + GOOD).encode("utf-16"), [(1, "-", "UTF-16")]),
     ],
@@ -176,8 +193,30 @@ def test_file_level_problems_raise_even_with_skip_bad() -> None:
 
 
 def test_load_registry_reports_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match="cannot read"):
+    with pytest.raises(RegistryError, match="cannot read") as info:
         load_registry(tmp_path / "missing.csv")
+    assert info.value.source == str(tmp_path / "missing.csv")
+
+
+def test_limits_come_from_the_spec_table() -> None:
+    longest = "1" * max_length("38.01.01")
+    assert parse_registry(HEADER + GOOD.replace("0011001234567", longest))["A01"].account == longest
+    (problem,) = problems_of(HEADER + GOOD.replace("0011001234567", longest + "2"))
+    assert (
+        problem.column == "account" and f"the limit is {max_length('38.01.01')}" in problem.reason
+    )
+    biggest = "9" * max_length("54")
+    assert parse_registry(HEADER + f"A01,Rau,Lan,VCB,123456,{biggest},,\n")["A01"].amount == int(
+        biggest
+    )
+    (problem,) = problems_of(HEADER + f"A01,Rau,Lan,VCB,123456,1{biggest},,\n")
+    assert problem.column == "amount" and f"more than {max_length('54')} digits" in problem.reason
+
+
+def test_a_multi_line_row_is_reported_on_its_first_line() -> None:
+    text = HEADER + GOOD + 'A02,"Rau\ncải",Lan,XYZ,123456,,,\n' + "A03,Cá,Hà,QQQ,777777,,,\n"
+    problems = problems_of(text)
+    assert [(p.line, p.column) for p in problems] == [(3, "stall_name"), (3, "bank"), (5, "bank")]
 
 
 def test_stall_is_a_frozen_value() -> None:
@@ -188,12 +227,16 @@ def test_stall_is_a_frozen_value() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=200),
-    st.text(max_size=200).map(lambda body: HEADER + body),
-    st.lists(st.sampled_from(["A01", "VCB", "x", "", "5.000", "Đ", '"', ",", ";", "\n", "0" * 20]),
-             max_size=30).map(lambda parts: HEADER + ",".join(parts)),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200).map(lambda body: HEADER + body),
+        st.lists(
+            st.sampled_from(["A01", "VCB", "x", "", "5.000", "Đ", '"', ",", ";", "\n", "0" * 20]),
+            max_size=30,
+        ).map(lambda parts: HEADER + ",".join(parts)),
+    )
+)
 def test_junk_input_raises_only_registry_error(data: str | bytes) -> None:
     for skip_bad in (False, True):
         try:

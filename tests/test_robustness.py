@@ -7,17 +7,19 @@ The quick profile runs a few thousand mutations in `make test`; set
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import random
 import signal
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from cashless.errors import CashlessError
 from cashless.payload import emv
 from cashless.payload.lint import lint
-from cashless.payload.vietqr import VietQR, is_valid, parse
+from cashless.payload.vietqr import VietQR, describe, is_valid, parse
 
 VALID = [
     VietQR(bin="970436", account="0011001234567").build(),
@@ -57,10 +59,11 @@ def watchdog() -> Iterator[Callable[[], None]]:
     signal.signal(signal.SIGALRM, previous)
 
 
-def _only_cashless_errors(payload: object) -> None:
-    for call in (parse, emv.decode, lint, is_valid):
+def _only_cashless_errors(payload: Any) -> None:
+    calls: tuple[Callable[[Any], object], ...] = (parse, emv.decode, lint, is_valid)
+    for call in calls:
         with contextlib.suppress(CashlessError):
-            call(payload)  # type: ignore[operator]
+            call(payload)
 
 
 JUNK = [
@@ -87,6 +90,48 @@ def test_junk_gives_only_cashless_errors(junk: object, watchdog: Callable[[], No
     if not isinstance(junk, str):
         with pytest.raises(CashlessError, match="must be text"):
             parse(junk)  # type: ignore[arg-type]
+
+
+WEIRD_VALUES = [None, 1, -1, 1.5, True, b"abc", [], ["a"], {}, (), ("99", "x"), object(), "\x00"]
+CODE_FIELDS = [f.name for f in dataclasses.fields(VietQR)]
+
+
+def _code_calls(fields: dict[str, Any]) -> list[Callable[[], object]]:
+    def code() -> VietQR:
+        return VietQR(**fields)
+
+    return [
+        lambda: code().build(),
+        lambda: code().build(fold_text=False),
+        lambda: code().folded(),
+        lambda: code().with_language_template().build(),
+        lambda: describe(code()),
+    ]
+
+
+@pytest.mark.parametrize("value", WEIRD_VALUES, ids=repr)
+def test_weird_arguments_give_only_cashless_errors(value: Any) -> None:
+    """Every field and keyword given junk: build, fold, describe and parse raise CashlessError."""
+    payload = VALID[0]
+    calls: list[Callable[[], object]] = [
+        lambda: parse(payload, profile=value),
+        lambda: is_valid(payload, profile=value),
+        lambda: lint(payload, profile=value),
+        lambda: emv.decode(value),
+        lambda: describe(value),
+        lambda: VietQR(bin="970436", account="1", unknown=value),
+    ]
+    for name in CODE_FIELDS:
+        calls += _code_calls({"bin": "970436", "account": "1", "merchant_name": "Pho", name: value})
+    escaped = []
+    for call in calls:
+        try:
+            call()
+        except CashlessError:
+            pass
+        except Exception as exc:  # the point: anything else escaped
+            escaped.append(f"{type(exc).__name__}: {exc}")
+    assert escaped == []
 
 
 @pytest.mark.parametrize("payload", VALID, ids=lambda p: p[-4:])

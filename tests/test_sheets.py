@@ -12,18 +12,12 @@ import zxingcpp
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from cashless.errors import CharsetError, FormatError
+from cashless.errors import LayoutError, UsageError
+from cashless.stalls.fonts import default_fonts, missing_glyphs
+from cashless.stalls.layout import EDGE_MM as EDGE
+from cashless.stalls.layout import LAYOUTS, SCAN_LINE
 from cashless.stalls.registry import Registry, load_registry, parse_registry
-from cashless.stalls.sheet import (
-    EDGE,
-    LAYOUTS,
-    SCAN_LINE,
-    Sheet,
-    default_fonts,
-    missing_glyphs,
-    render_sheet,
-    write_sheet,
-)
+from cashless.stalls.sheet import Sheet, render_sheet, write_sheet
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
 MARKET = "Chợ Điện Biên"
@@ -75,7 +69,8 @@ def test_every_card_decodes_to_its_stalls_payload(registry, sheet, document) -> 
             cx = (card.x + card.size_mm / 2) * PX_PER_MM
             cy = (card.y + card.size_mm / 2) * PX_PER_MM
             (barcode,) = [
-                b for b in found
+                b
+                for b in found
                 if abs((b.position.top_left.x + b.position.bottom_right.x) / 2 - cx) < 20
                 and abs((b.position.top_left.y + b.position.bottom_right.y) / 2 - cy) < 20
             ]
@@ -94,8 +89,14 @@ def test_cards_are_50_mm_and_sheet_has_no_warning(sheet) -> None:
 def test_text_is_searchable_nfc_vietnamese(registry, sheet, document) -> None:
     text = unicodedata.normalize("NFC", page_text(document, 0))
     for stall in list(registry)[:8]:
-        for value in (stall.vendor_name, stall.stall_name, stall.bank.short_name,
-                      stall.account, stall.check_code, f"Quầy {stall.stall_id}"):
+        for value in (
+            stall.vendor_name,
+            stall.stall_name,
+            stall.bank.short_name,
+            stall.account,
+            stall.check_code,
+            f"Quầy {stall.stall_id}",
+        ):
             assert value in text
     assert SCAN_LINE in text and MARKET in text
     assert "50 mm" in text
@@ -121,8 +122,12 @@ def test_a_font_without_vietnamese_is_refused(registry, tmp_path) -> None:
     latin_only = regular.parent / "cmr10.ttf"
     assert "ợ" in missing_glyphs("Chợ", latin_only)
     target = tmp_path / "out.pdf"
-    with pytest.raises(CharsetError, match=r"cmr10\.ttf has no glyph for"):
+    with pytest.raises(
+        LayoutError, match=r"cmr10\.ttf: font has no glyph for '·' \(U\+00B7\)"
+    ) as info:
         write_sheet(registry, target, market=MARKET, font=latin_only)
+    assert info.value.source == str(latin_only)
+    assert "'ợ'" not in str(info.value) and " more; choose a font that has them" in str(info.value)
     assert not target.exists() and list(tmp_path.iterdir()) == []
 
 
@@ -141,8 +146,12 @@ def test_nothing_printed_within_5_mm_of_the_edge(document) -> None:
     image = render(document, 0)
     margin = int(EDGE * PX_PER_MM) - 1
     width, height = image.size
-    for box in ((0, 0, width, margin), (0, height - margin, width, height),
-                (0, 0, margin, height), (width - margin, 0, width, height)):
+    for box in (
+        (0, 0, width, margin),
+        (0, height - margin, width, height),
+        (0, 0, margin, height),
+        (width - margin, 0, width, height),
+    ):
         assert image.crop(box).getextrema() == (255, 255), box
 
 
@@ -201,23 +210,30 @@ def test_write_sheet_is_atomic_and_returns_path(registry, tmp_path) -> None:
     assert target.read_bytes().startswith(b"%PDF-")
     assert [p.name for p in tmp_path.iterdir()] == ["stalls.pdf"]
     target.write_bytes(b"old")
-    with pytest.raises(FormatError):
+    with pytest.raises(UsageError, match="layout must be one of 2x4, 2x2, 1x2, not '3x3'"):
         write_sheet(list(registry)[:3], target, layout="3x3")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["stalls.pdf"]
 
 
 def test_bad_inputs() -> None:
-    with pytest.raises(FormatError):
+    with pytest.raises(UsageError, match="no stalls"):
         render_sheet([])
     stalls = parse_registry("stall_id,stall_name,vendor_name,bank,account\nX,Y,Z,VCB,1\n")
-    with pytest.raises(FormatError, match="does not fit"):
+    with pytest.raises(LayoutError, match="does not fit"):
         render_sheet(stalls, qr_mm=80)
+    for bad in (0, -5, float("nan"), "50"):
+        with pytest.raises(UsageError, match="qr_mm"):
+            render_sheet(stalls, qr_mm=bad)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="error"):
+        render_sheet(stalls, error="Z")
 
 
 def test_long_names_stay_inside_their_card() -> None:
-    goods = ("hàng khô gia vị nước mắm mắm tôm miến dong măng khô mộc nhĩ nấm hương "
-             "hạt tiêu quế hồi thảo quả rau củ quả tươi sống hằng ngày")
+    goods = (
+        "hàng khô gia vị nước mắm mắm tôm miến dong măng khô mộc nhĩ nấm hương "
+        "hạt tiêu quế hồi thảo quả rau củ quả tươi sống hằng ngày"
+    )
     # about 20 wrapped lines at the smallest size: overflows a 70 mm card unless scaled
     long_row = f"Z01,Bán {goods} và {goods},Nguyễn Thị Thanh Hương,ICB,0123456789012345678\n"
     stalls = parse_registry("stall_id,stall_name,vendor_name,bank,account\n" + long_row)
@@ -233,8 +249,10 @@ def test_long_names_stay_inside_their_card() -> None:
         textpage.close()
     finally:
         doc.close()
-    assert "mắm tôm" in text and market.replace(" ", "") in text.replace("\r\n", "").replace(" ", "")
-    card_w, card_h = LAYOUTS["2x4"].card_size
+    assert "mắm tôm" in text and market.replace(" ", "") in text.replace("\r\n", "").replace(
+        " ", ""
+    )
+    card_w, card_h = LAYOUTS["2x4"].card_mm
     mm = 72 / 25.4
     card_boxes = [b for b in boxes if (page_height - b[3]) / mm < 4 * card_h and b[2] > b[0]]
     assert card_boxes
@@ -243,8 +261,11 @@ def test_long_names_stay_inside_their_card() -> None:
         assert (page_height - bottom) / mm <= card_h - EDGE + 0.01
 
 
-def test_a_file_that_is_not_a_font_is_a_format_error(registry, tmp_path) -> None:
+def test_a_file_that_is_not_a_font_is_a_layout_error(registry, tmp_path) -> None:
     bad = tmp_path / "font.ttf"
     bad.write_bytes(b"not a font")
-    with pytest.raises(FormatError, match="not a TrueType or OpenType font"):
+    with pytest.raises(LayoutError, match="not a TrueType or OpenType font"):
         render_sheet(list(registry)[:1], font=bad)
+    with pytest.raises(LayoutError, match="cannot read the font") as info:
+        render_sheet(list(registry)[:1], font=tmp_path / "missing.ttf")
+    assert info.value.source == str(tmp_path / "missing.ttf")

@@ -16,21 +16,23 @@ def test_scenarios_lists_every_preset(capsys):
     out = capsys.readouterr().out
     for name in PRESETS:
         assert name in out
+    assert main(["scenarios", "list"]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_scenarios_show_and_write_round_trip(capsys, tmp_path):
-    assert main(["scenarios", "--show", "tet-peak-day"]) == 0
+    assert main(["scenarios", "show", "tet-peak-day"]) == 0
     assert from_toml(capsys.readouterr().out) == preset("tet-peak-day")
     path = tmp_path / "outage.toml"
-    assert main(["scenarios", "--write", "outage", str(path)]) == 0
+    assert main(["scenarios", "show", "outage", "-o", str(path)]) == 0
+    assert capsys.readouterr().out == f"wrote {path}\n"
     assert from_toml(path) == preset("outage")
     assert [p.name for p in tmp_path.iterdir()] == ["outage.toml"]  # no temp file left
 
 
 def test_simulate_prints_a_cash_versus_qr_table(capsys, tmp_path):
     out_csv = tmp_path / "results.csv"
-    code = main(["simulate", "--replications", "2", "--seed", "4", *SMALL,
-                 "--out", str(out_csv)])
+    code = main(["simulate", "--replications", "2", "--seed", "4", *SMALL, "-o", str(out_csv)])
     assert code == 0
     out = capsys.readouterr().out
     assert "scenario dien-bien" in out
@@ -45,23 +47,43 @@ def test_simulate_prints_a_cash_versus_qr_table(capsys, tmp_path):
 
 def test_simulate_from_a_toml_file_with_overrides(capsys, tmp_path):
     path = tmp_path / "mine.toml"
-    assert main(["scenarios", "--write", "cash-only", str(path)]) == 0
+    assert main(["scenarios", "show", "cash-only", "--output", str(path)]) == 0
     capsys.readouterr()
-    assert main(["simulate", "--scenario", str(path), "--replications", "1", *SMALL,
-                 "--set", "payments.qr_share=0.9"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--scenario",
+                str(path),
+                "--replications",
+                "1",
+                *SMALL,
+                "--set",
+                "payments.qr_share=0.9",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "scenario cash-only" in out
     qr_row = next(line for line in out.splitlines() if line.startswith("transactions / day"))
     assert qr_row.split()[-2] == "0"  # no stall takes QR in this scenario
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["simulate", "--scenario", "nowhere"], "unknown scenario"),
-    (["simulate", "--set", "payments.qr_share=2", *SMALL], "payments.qr_share"),
-    (["simulate", "--set", "payments.bogus=1"], "payments.bogus"),
-    (["simulate", "--set", "novalue"], "KEY=VALUE"),
-    (["simulate", "--replications", "0"], "replications"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["simulate", "--scenario", "nowhere"], "--scenario: no preset or file named 'nowhere'"),
+        (["simulate", "--set", "payments.qr_share=2", *SMALL], "payments.qr_share"),
+        (["simulate", "--set", "payments.bogus=1"], "payments.bogus"),
+        (["simulate", "--set", "novalue"], "--set: expects KEY=VALUE"),
+        (["simulate", "--replications", "0"], "--replications: must be at least 1"),
+        (
+            ["scenarios", "show", "outage", "-o", "outage.txt"],
+            "--output: 'outage.txt' must end in .toml",
+        ),
+    ],
+)
 def test_simulate_errors_are_one_line(capsys, argv, message):
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -71,3 +93,16 @@ def test_simulate_errors_are_one_line(capsys, argv, message):
 def test_missing_toml_file_is_an_error(capsys, tmp_path):
     assert main(["simulate", "--scenario", str(tmp_path / "none.toml")]) == 1
     assert "none.toml" in capsys.readouterr().err
+
+
+def test_the_table_labels_every_headline_metric():
+    from cashless.cli.simulation import METRIC_FORMATS
+    from cashless.sim.results import HEADLINE_METRICS
+
+    assert tuple(METRIC_FORMATS) == HEADLINE_METRICS
+
+
+def test_scenarios_show_applies_set(capsys):
+    assert main(["scenarios", "show", "outage", "--set", "payments.qr_share=0.7"]) == 0
+    scenario = from_toml(capsys.readouterr().out)
+    assert scenario.payments.qr_share == 0.7 and scenario.name == "outage"

@@ -28,20 +28,27 @@ def small(name: str = "dien-bien", scale: float = 0.1, **over) -> object:
 
 
 ERROR_PRONE = {
-    "errors.wrong_change_prob": 0.2, "errors.confusion_prob": 0.05,
-    "errors.counterfeit_prob": 0.05, "errors.mistype_prob": 0.2, "errors.key_error_prob": 0.3,
-    "errors.key_error_notice_prob": 0.3, "errors.fake_screenshot_prob": 0.05,
-    "errors.sticker_swap_share_at_open": 0.3, "errors.pending_prob": 0.3,
-    "errors.pending_reversal_prob": 0.3, "errors.over_transfer_prob": 0.2,
-    "payments.dynamic_share": 0.4, "payments.skip_verification_prob": 0.8,
-    "payments.skip_verification_queue": 0, "infrastructure.outages": [[7200, 3600]],
+    "errors.wrong_change_prob": 0.2,
+    "errors.confusion_prob": 0.05,
+    "errors.counterfeit_prob": 0.05,
+    "errors.mistype_prob": 0.2,
+    "errors.key_error_prob": 0.3,
+    "errors.key_error_notice_prob": 0.3,
+    "errors.fake_screenshot_prob": 0.05,
+    "errors.sticker_swap_share_at_open": 0.3,
+    "errors.pending_prob": 0.3,
+    "errors.pending_reversal_prob": 0.3,
+    "errors.over_transfer_prob": 0.2,
+    "payments.dynamic_share": 0.4,
+    "payments.skip_verification_prob": 0.8,
+    "payments.skip_verification_queue": 0,
+    "infrastructure.outages": [[7200, 3600]],
     "payments.change_rounding_limit": 5000,
 }
 
 
 def _check_day(day) -> None:
-    assert conservation_residuals(day) == {"goods": 0, "shoppers": 0, "money": 0,
-                                           "zero_sum": 0}
+    assert conservation_residuals(day) == {"goods": 0, "shoppers": 0, "money": 0, "zero_sum": 0}
     st = day.stalls
     causes = st[[f"gap_{c}" for c in CAUSES]].sum(axis=1) + st["gap_in_transit"]
     assert (st["gap"] == causes).all(), "each stall's gap is fully attributed to causes"
@@ -72,8 +79,7 @@ def test_money_is_conserved_when_every_error_happens():
 def test_day_result_shapes():
     day = simulate_day(small(), 5)
     tx = day.transactions
-    for col in ("t_arrive", "stall", "category", "method", "price", "wait", "service",
-                "outcome"):
+    for col in ("t_arrive", "stall", "category", "method", "price", "wait", "service", "outcome"):
         assert col in tx
     assert set(tx["method"]) <= {"cash", "static_qr", "dynamic_qr"}
     assert (tx["price"] % 1000 == 0).all() and (tx["price"] > 0).all()
@@ -112,16 +118,28 @@ def test_workers_do_not_change_results():
     assert list(one.replications["replication"]) == [0, 1, 2, 3]
     first = simulate_day(sc, np.random.SeedSequence(3).spawn(4)[0]).metrics
     assert one.replications.iloc[0][list(METRIC_NAMES)].to_dict() == pytest.approx(
-        first, nan_ok=True)
+        first, nan_ok=True
+    )
 
 
 def test_policy_change_does_not_shift_other_streams():
     base = small()
-    other = with_overrides(base, {"payments.qr_share": 0.8, "payments.dynamic_share": 0.9,
-                                  "errors.wrong_change_prob": 0.1})
+    other = with_overrides(
+        base,
+        {"payments.qr_share": 0.8, "payments.dynamic_share": 0.9, "errors.wrong_change_prob": 0.1},
+    )
     a, b = draw_day(base, 4), draw_day(other, 4)
-    for name in ("arrival_times", "prices", "visits", "select", "walk", "pay_z", "err_u",
-                 "choice", "stall_u"):
+    for name in (
+        "arrival_times",
+        "prices",
+        "visits",
+        "select",
+        "walk",
+        "pay_z",
+        "err_u",
+        "choice",
+        "stall_u",
+    ):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert b.qr_user.sum() > a.qr_user.sum()
 
@@ -133,7 +151,8 @@ def test_run_summary_has_confidence_intervals():
     table = r.comparison()
     assert {"cash", "qr", "all", "cash_ci"} <= set(table.columns)
     assert table.loc["transactions", "all"] == pytest.approx(
-        table.loc["transactions", "cash"] + table.loc["transactions", "qr"])
+        table.loc["transactions", "cash"] + table.loc["transactions", "qr"]
+    )
 
 
 def test_wrong_change_scales_with_cash_share():
@@ -182,8 +201,7 @@ def test_more_demand_lengthens_waits_and_littles_law_holds():
         waits.append(day.metrics["all.wait_mean_s"])
         st = day.stalls
         # Little: time-average number at each stall = arrival rate x mean time in system
-        np.testing.assert_allclose(st["L"], st["arrival_rate"] * st["W"], rtol=1e-9,
-                                   atol=1e-9)
+        np.testing.assert_allclose(st["L"], st["arrival_rate"] * st["W"], rtol=1e-9, atol=1e-9)
         assert st["L"].sum() > 0
     assert waits[0] < waits[1] < waits[2]
 

@@ -13,6 +13,7 @@ from cashless.sim.params import Payments, Scenario
 from cashless.sim.scenario import (
     PRESETS,
     from_toml,
+    load_scenario,
     parameter_table,
     parse_value,
     preset,
@@ -23,11 +24,20 @@ from cashless.sim.scenario import (
 
 
 def test_presets_named_in_the_issue_exist_and_differ():
-    assert set(PRESETS) >= {"dien-bien", "tet-season", "tet-peak-day", "outage",
-                            "sticker-swap", "dynamic-qr", "cash-only", "qr-first"}
+    assert set(PRESETS) >= {
+        "dien-bien",
+        "tet-season",
+        "tet-peak-day",
+        "outage",
+        "sticker-swap",
+        "dynamic-qr",
+        "cash-only",
+        "qr-first",
+    }
     scenarios = [preset(n) for n in PRESETS]
-    assert len({to_toml(dataclasses.replace(s, name="x", description="x"))
-                for s in scenarios}) == len(PRESETS)
+    assert len(
+        {to_toml(dataclasses.replace(s, name="x", description="x")) for s in scenarios}
+    ) == len(PRESETS)
 
 
 def test_preset_values_follow_the_brief():
@@ -72,47 +82,60 @@ def test_toml_partial_file_keeps_defaults():
 
 
 def test_toml_categories_table():
-    sc = from_toml('[[categories]]\nname = "meat"\nstalls = 12\n'
-                   '[[categories]]\nname = "snacks"\nstalls = 3\nvisit_prob = 0.5\n'
-                   '[arrivals]\nprofile = "flat"\n')
+    sc = from_toml(
+        '[[categories]]\nname = "meat"\nstalls = 12\n'
+        '[[categories]]\nname = "snacks"\nstalls = 3\nvisit_prob = 0.5\n'
+        '[arrivals]\nprofile = "flat"\n'
+    )
     assert [c.name for c in sc.categories] == ["meat", "snacks"]
     assert sc.categories[0].basket_median == 100_000  # default of the meat category
     assert sc.categories[1].visit_prob == 0.5
 
 
-@pytest.mark.parametrize("text, path, line", [
-    ("[payments]\nqr_share = 2.0\n", "payments.qr_share", None),
-    ("[payments]\nqr_sharez = 0.2\n", "payments.qr_sharez", None),
-    ("[paymentz]\nqr_share = 0.2\n", "paymentz", None),
-    ("[payments]\nqr_share = \n", None, 2),
-    ('[market]\nbalk_queue = "five"\n', "market.balk_queue", None),
-    ("[[categories]]\nstalls = 3\n", "categories[0]", None),
-    ("categories = 5\n", "categories", None),
-    ("[infrastructure]\noutages = [1, 2]\n", "infrastructure.outages", None),
-    ("[arrivals]\nhourly_shares = []\n", "arrivals.hourly_shares", None),
-    ("market = 3\n", "market", None),
-    ("[payments]\nqr_share = nan\n", "payments.qr_share", None),
-    ('[[categories]]\nname = "a"\n[[categories]]\nname = "a"\n', "categories", None),
-])
+@pytest.mark.parametrize(
+    "text, path, line",
+    [
+        ("[payments]\nqr_share = 2.0\n", "payments.qr_share", None),
+        ("[payments]\nqr_sharez = 0.2\n", "payments.qr_sharez", None),
+        ("[paymentz]\nqr_share = 0.2\n", "paymentz", None),
+        ("[payments]\nqr_share = \n", None, 2),
+        ('[market]\nbalk_queue = "five"\n', "market.balk_queue", None),
+        ("[[categories]]\nstalls = 3\n", "categories[0]", None),
+        ("categories = 5\n", "categories", None),
+        ("[infrastructure]\noutages = [1, 2]\n", "infrastructure.outages", None),
+        ("[arrivals]\nhourly_shares = []\n", "arrivals.hourly_shares", None),
+        ("market = 3\n", "market", None),
+        ("[payments]\nqr_share = nan\n", "payments.qr_share", None),
+        ('[[categories]]\nname = "a"\n[[categories]]\nname = "a"\n', "categories", None),
+    ],
+)
 def test_toml_errors_name_the_key_or_line(text, path, line):
     with pytest.raises(ScenarioError) as info:
         from_toml(text)
     if path:
         assert info.value.field == path
     if line:
-        assert info.value.position == line
+        assert info.value.line == line
 
 
 def test_overrides_and_their_errors():
-    sc = with_overrides(Scenario(), {"payments.qr_share": 1, "categories.meat.stalls": 50,
-                                     "infrastructure.outages": [[0, 60]]})
+    sc = with_overrides(
+        Scenario(),
+        {"payments.qr_share": 1, "categories.meat.stalls": 50, "infrastructure.outages": [[0, 60]]},
+    )
     assert sc.payments.qr_share == 1.0 and isinstance(sc.payments.qr_share, float)
     assert next(c for c in sc.categories if c.name == "meat").stalls == 50
     assert sc.infrastructure.outages == ((0, 60),)
-    for key, value in [("payments.nope", 1), ("nope.qr_share", 1), ("categories.x.stalls", 1),
-                       ("payments.qr_share", -0.1), ("payments.qr_share", "much"),
-                       ("market.balk_queue", 2.5), ("market.close_hour", 4.0),
-                       ("arrivals.hourly_shares", [0.5, 0.5])]:
+    for key, value in [
+        ("payments.nope", 1),
+        ("nope.qr_share", 1),
+        ("categories.x.stalls", 1),
+        ("payments.qr_share", -0.1),
+        ("payments.qr_share", "much"),
+        ("market.balk_queue", 2.5),
+        ("market.close_hour", 4.0),
+        ("arrivals.hourly_shares", [0.5, 0.5]),
+    ]:
         with pytest.raises(ScenarioError) as info:
             with_overrides(Scenario(), {key: value})
         assert info.value.field == key
@@ -136,8 +159,10 @@ def test_parameter_table_documents_every_field():
     assert all(r["sweep_low"] <= r["sweep_high"] for r in swept)
     by = {r["key"]: r for r in rows}
     assert by["errors.wrong_change_prob"]["assumption"] is True
-    assert (by["errors.wrong_change_prob"]["sweep_low"],
-            by["errors.wrong_change_prob"]["sweep_high"]) == (0.002, 0.02)
+    assert (
+        by["errors.wrong_change_prob"]["sweep_low"],
+        by["errors.wrong_change_prob"]["sweep_high"],
+    ) == (0.002, 0.02)
 
 
 def test_queue_scenario_is_an_ordinary_scenario():
@@ -153,10 +178,15 @@ def test_unknown_preset():
 
 
 _KEYS = [r["key"] for r in parameter_table(Scenario())] + ["payments.nope", "x", "a.b.c.d"]
-_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**7),
-                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
-                    st.lists(st.one_of(st.integers(-2, 9), st.floats(-1, 1)), max_size=10),
-                    st.lists(st.lists(st.integers(-5, 9000), max_size=3), max_size=3))
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10**7),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.one_of(st.integers(-2, 9), st.floats(-1, 1)), max_size=10),
+    st.lists(st.lists(st.integers(-5, 9000), max_size=3), max_size=3),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -177,3 +207,57 @@ def test_junk_toml_raises_only_scenario_errors(text):
     except ScenarioError:
         return
     assert isinstance(sc, Scenario)
+
+
+# -- the one loader: Scenario, preset name or .toml file -----------------------------------
+
+
+def test_load_scenario_accepts_a_scenario_a_preset_and_a_file(tmp_path):
+    tet = preset("tet-season")
+    assert load_scenario(tet) is tet
+    assert load_scenario("tet-season") == tet
+    path = tmp_path / "tet.toml"
+    path.write_text(to_toml(tet), encoding="utf-8")
+    assert load_scenario(path) == tet
+    assert load_scenario(str(path)) == tet
+
+
+def test_load_scenario_names_presets_when_nothing_matches(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("nosuch", source="--scenario")
+    assert info.value.source == "--scenario"
+    assert str(info.value).startswith("--scenario: no preset or file named 'nosuch'; presets: ")
+    assert "dien-bien" in str(info.value)
+    with pytest.raises(ScenarioError, match="no preset or file named"):
+        load_scenario(tmp_path / "missing.toml")
+    with pytest.raises(ScenarioError, match="got int"):
+        load_scenario(5)  # type: ignore[arg-type]
+
+
+def test_load_scenario_errors_in_a_file_name_the_file_and_the_key(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[payments]\nqr_share = 2.0\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.source, info.value.field) == (str(path), "payments.qr_share")
+    assert str(info.value).count("payments.qr_share") == 1
+    path.write_text("[payments]\nqr_share = \n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert str(info.value).count("line 2") == 1
+    path.write_bytes(b'name = "\xff"\n')
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load_scenario(path)
+
+
+def test_preset_error_does_not_repeat_itself():
+    with pytest.raises(ScenarioError) as info:
+        preset("nosuch")
+    assert str(info.value).startswith("no preset named 'nosuch'; presets: dien-bien")
+
+
+def test_prices_round_to_whole_notes():
+    with pytest.raises(ScenarioError) as info:
+        with_overrides(Scenario(), {"baskets.price_rounding": 500})
+    assert info.value.field == "baskets.price_rounding"

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from cashless.sim import queue_scenario, simulate_day
-from cashless.sim.results import t_quantile_975
+from cashless.sim.stats import half_width
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
@@ -46,14 +46,15 @@ def test_closed_forms_reproduce_the_reference_table():
 
 
 def batch_means_ci(waits: np.ndarray, batches: int = 10) -> tuple[float, float, float]:
-    w = waits[len(waits) // 20:]
+    w = waits[len(waits) // 20 :]
     means = np.array([b.mean() for b in np.array_split(w, batches)])
-    half = t_quantile_975(batches - 1) * means.std(ddof=1) / math.sqrt(batches)
+    half = half_width(float(means.std(ddof=1)), batches)
     return float(w.mean()), float(means.mean() - half), float(means.mean() + half)
 
 
-def one_queue_wait(lam_per_min: float, servers: int, cv: float | None, customers: int,
-                   seed: int = 0) -> tuple[float, float, float]:
+def one_queue_wait(
+    lam_per_min: float, servers: int, cv: float | None, customers: int, seed: int = 0
+) -> tuple[float, float, float]:
     mean_s = 60.0  # mu = 1 per minute
     hours = customers / (lam_per_min * 60.0)
     sc = queue_scenario(lam_per_min / 60.0, mean_s, servers, hours=hours, service_cv=cv)
@@ -69,10 +70,13 @@ def one_queue_wait(lam_per_min: float, servers: int, cv: float | None, customers
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lam, servers, reference", [
-    (0.8, 1, 4.0),          # M/M/1, rho 0.8: Wq = rho / (mu - lambda)
-    (2.5, 3, 1.404494),     # M/M/3 benchmark of §6.2-6.3 (Erlang C)
-])
+@pytest.mark.parametrize(
+    "lam, servers, reference",
+    [
+        (0.8, 1, 4.0),  # M/M/1, rho 0.8: Wq = rho / (mu - lambda)
+        (2.5, 3, 1.404494),  # M/M/3 benchmark of market-sim §6.2 and market-sim §6.3 (Erlang C)
+    ],
+)
 def test_mm_c_mean_wait_matches_erlang_c(lam, servers, reference):
     assert erlang_c_wait(lam, 1.0, servers) == pytest.approx(reference, abs=1e-6)
     mean, lo, hi = one_queue_wait(lam, servers, None, 80_000)
@@ -93,7 +97,7 @@ def test_lognormal_service_matches_pollaczek_khinchine():
 
 
 def test_reduced_model_demand_sensitivity():
-    # §6.2: the M/M/3 stall's wait rises sharply from lambda 2.0 to 2.5 (x3.2 in theory)
+    # market-sim §6.2: the M/M/3 stall's wait rises sharply from lambda 2.0 to 2.5 (x3.2 in theory)
     low = one_queue_wait(2.0, 3, None, 10_000, seed=1)[0]
     high = one_queue_wait(2.5, 3, None, 10_000, seed=1)[0]
     assert 2.0 < high / low < 5.0

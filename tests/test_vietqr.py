@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import inspect
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,9 +23,10 @@ from cashless.errors import (
     LengthError,
     NotVietQRError,
     UnknownBankError,
+    UsageError,
 )
 from cashless.payload import emv
-from cashless.payload.vietqr import VietQR, is_valid, parse
+from cashless.payload.vietqr import VietQR, describe, is_valid, lint, parse
 
 DATA = Path(__file__).parent / "data"
 
@@ -187,7 +191,9 @@ def test_no_fold_refuses_accents() -> None:
         ({"extra": (("38", "x"),)}, FormatError, "38", "clashes"),
     ],
 )
-def test_builder_refuses_bad_values(fields: dict, error: type, path: str, words: str) -> None:
+def test_builder_refuses_bad_values(
+    fields: dict, error: type[CashlessError], path: str, words: str
+) -> None:
     base = {"bin": "970436", "account": "0011001234567"}
     with pytest.raises(error) as info:
         VietQR(**(base | fields)).build()
@@ -211,7 +217,8 @@ def test_additional_data_template_over_99_is_refused_not_truncated() -> None:
 
 
 def test_amount_accepts_digit_strings_and_keeps_int() -> None:
-    assert VietQR(bin="970436", account="1", amount="50000").amount == 50000
+    code = VietQR(bin="970436", account="1", amount="50000")  # type: ignore[arg-type]
+    assert code.amount == 50000
 
 
 def test_build_by_bank_code_name_and_bin() -> None:
@@ -299,3 +306,66 @@ def test_property_build_then_parse_gives_the_folded_fields(code: VietQR) -> None
 def test_property_parse_junk_raises_only_cashless_errors(text: str) -> None:
     with contextlib.suppress(CashlessError):
         parse(text)
+
+
+# -- arguments that are not payload data: UsageError, never a builtin exception ----------
+
+
+def test_a_keyword_that_is_not_a_field_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as info:
+        VietQR(bin="970436", account="1", colour="red", size=3)  # type: ignore[arg-type]
+    assert info.value.field == "colour, size"
+    assert str(info.value) == "colour, size are not VietQR fields"
+    with pytest.raises(UsageError):
+        build("970436", "1", memo="x")
+
+
+def test_the_written_out_init_takes_exactly_the_fields() -> None:
+    params = list(inspect.signature(VietQR.__init__).parameters.values())[1:-1]
+    fields = dataclasses.fields(VietQR)
+    assert [p.name for p in params] == [f.name for f in fields]
+    assert [p.default for p in params[2:]] == [f.default for f in fields[2:]]
+    code = VietQR(bin=970436, account="1", amount="50000", dynamic=True)  # type: ignore[arg-type]
+    assert (code.bin, code.amount, code.dynamic) == ("970436", 50000, None)
+    assert dataclasses.replace(code, purpose="x").purpose == "x"
+
+
+@pytest.mark.parametrize("profile", ["bogus", "", None, 1])
+def test_an_unknown_profile_is_a_usage_error(profile: Any) -> None:
+    payload = VietQR(bin="970436", account="1").build()
+    for call in (parse, is_valid, lint):
+        with pytest.raises(UsageError) as info:
+            call(payload, profile=profile)
+        assert info.value.field == "profile"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "path"),
+    [
+        ({"purpose": 5}, FormatError, "62.08"),
+        ({"merchant_name": b"Pho"}, FormatError, "59"),
+        ({"extra": "9903abc"}, FormatError, "extra"),
+        ({"extra": (("99", 5),)}, FormatError, "extra"),
+        ({"language": 5, "alt_merchant_name": "Phở"}, FormatError, "64.00"),
+        ({"language": "vi", "alt_merchant_name": 5}, FormatError, "64.01"),
+    ],
+)
+def test_values_of_the_wrong_type_name_their_field(
+    fields: dict[str, Any], error: type[CashlessError], path: str
+) -> None:
+    code = VietQR(bin="970436", account="1", **fields)
+    with pytest.raises(error) as info:
+        code.build()
+    assert info.value.field == path
+
+
+def test_folding_and_describing_refuse_non_text_with_a_cashless_error() -> None:
+    code = VietQR(bin="970436", account="1", merchant_name=7)  # type: ignore[arg-type]
+    for call in (code.folded, code.folded_fields, code.with_language_template):
+        with pytest.raises(FormatError) as info:
+            call()
+        assert info.value.field == "59"
+    with pytest.raises(UsageError):
+        describe("not a code")  # type: ignore[arg-type]
+    with pytest.raises(FormatError):
+        describe(VietQR(bin="970436", account="1", extra=5))  # type: ignore[arg-type]

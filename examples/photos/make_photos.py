@@ -14,6 +14,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from cashless import build
+from cashless.stalls.layout import CARD_LAYOUT, CARD_MM
 from cashless.stalls.qr import make_qr, to_image
 from cashless.stalls.registry import load_registry
 from cashless.stalls.sheet import render_sheet
@@ -30,23 +31,27 @@ def main() -> None:
     doc = pdfium.PdfDocument(sheet.data)
     page = doc[0].render(scale=DPI / 72).to_pil().convert("RGB")
     doc.close()
-    for card, angle in zip(sheet.cards, (6, -9), strict=True):
-        left = 0 if card.x < 105 else 105
-        top = card.y - 10.375
-        image = page.crop((int(left * PX), int(top * PX), int((left + 105) * PX),
-                           int((top + 70.75) * PX)))
+    width, height = CARD_MM
+    for index, (card, angle) in enumerate(zip(sheet.cards, (6, -9), strict=True)):
+        left, top = CARD_LAYOUT.origin(index)
+        image = page.crop(
+            (int(left * PX), int(top * PX), int((left + width) * PX), int((top + height) * PX))
+        )
         if card.stall_id == "A02":
             qr = make_qr(STRANGER)
             n = len(qr.matrix)
             size = int(card.size_mm * PX)
             side = round(size * (n + 8) / n)
-            sticker = to_image(qr, scale=1).convert("RGB").resize((side, side),
-                                                                   Image.Resampling.NEAREST)
+            sticker = (
+                to_image(qr, scale=1).convert("RGB").resize((side, side), Image.Resampling.NEAREST)
+            )
             quiet = (side - size) // 2
-            image.paste(sticker, (int((card.x - left) * PX) - quiet,
-                                  int((card.y - top) * PX) - quiet))
-        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True,
-                             fillcolor=(150, 140, 120))
+            image.paste(
+                sticker, (int((card.x - left) * PX) - quiet, int((card.y - top) * PX) - quiet)
+            )
+        image = image.rotate(
+            angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(150, 140, 120)
+        )
         image = image.resize((image.width // 2, image.height // 2), Image.Resampling.BICUBIC)
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=70)

@@ -231,10 +231,17 @@ def require_extra(extra: str, *modules: str) -> None:
     Traceback (most recent call last):
     ImportError: this part of cashless needs the 'print' extra (no_such_module_here is missing): pip install 'cashless[print]'
     """
-    missing = [name for name in modules if find_spec(name) is None]
+    missing = [name for name in modules if not _importable(name)]
     if missing:
         raise ImportError(
             f"this part of cashless needs the {extra!r} extra ({', '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} missing): pip install 'cashless[{extra}]'",
             name=missing[0],
         )
+
+
+def _importable(name: str) -> bool:
+    try:
+        return find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False

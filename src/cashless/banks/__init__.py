@@ -10,7 +10,6 @@ The bundled list, its sources and how to rebuild it are in this folder's ``READM
 from cashless.banks.directory import (
     Bank,
     BankDirectory,
-    CsvProblem,
     load_directory,
     lookup_bank,
     search_banks,
@@ -19,7 +18,6 @@ from cashless.banks.directory import (
 __all__ = [
     "Bank",
     "BankDirectory",
-    "CsvProblem",
     "load_directory",
     "lookup_bank",
     "search_banks",

@@ -1,4 +1,4 @@
-"""The directory of Vietnamese banks and their NAPAS BINs (package data ``data/banks.csv``).
+"""The directory of Vietnamese banks and their NAPAS BINs (package data ``banks.csv``).
 
 A VietQR payload names the beneficiary's bank by its 6-digit BIN (field 38.01.00). People
 name it by code ("VCB"), brand ("Vietcombank") or BIN; :func:`lookup_bank` accepts all three,
@@ -13,29 +13,27 @@ ignoring case, accents, spaces, hyphens and dots.
 >>> [bank.short_name for bank in search_banks("ngoai thuong")]
 ['Vietcombank']
 
-The bundled list, its sources and caveats are described in ``data/README.md``.
+The bundled list, its sources and caveats: banks README (``README.md`` in this folder).
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
-from pathlib import Path
-from typing import NamedTuple
 
-from cashless.errors import RegistryError, UnknownBankError
-from cashless.payload.text import fold, nfc
+from cashless._io import CsvTable, Problem, csv_error, read_csv, read_csv_file
+from cashless.errors import DirectoryError, UnknownBankError
+from cashless.payload.text import fold
 
 __all__ = [
+    "COLUMNS",
+    "REQUIRED_COLUMNS",
     "Bank",
     "BankDirectory",
-    "CsvProblem",
     "load_directory",
     "lookup_bank",
     "search_banks",
@@ -62,20 +60,6 @@ class Bank:
     swift: str
 
 
-class CsvProblem(NamedTuple):
-    """One problem in a bank CSV: 1-based line number, column name and reason.
-
-    (When :class:`BankDirectory` rejects rows given in code, ``line`` is the 1-based row index.)
-    """
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
-
-
 def _key(text: str) -> str:
     """Matching key: folded to ASCII, lower case, letters and digits only."""
     return "".join(char for char in fold(text).lower() if char.isalnum())
@@ -100,6 +84,8 @@ class BankDirectory:
     digits, so ``"ibk-hn"`` finds code ``"IBK - HN"``. When one key belongs to two banks (the
     bundled list has short name ``MAFC`` on 970468 and 977777), the earlier row wins; since
     codes are tried before short names, ``"MAFC"`` finds 977777, the row carrying that code.
+    Bad rows raise one :class:`~cashless.errors.DirectoryError`; the ``line`` of each of its
+    problems is then the 1-based index of the row given.
 
     >>> directory = BankDirectory([Bank("970436", "VCB", "Vietcombank", "", "")])
     >>> len(directory), directory.lookup("vcb").bin, "970436" in directory
@@ -110,19 +96,19 @@ class BankDirectory:
 
     def __init__(self, banks: Iterable[Bank]) -> None:
         rows = tuple(banks)
-        problems: list[CsvProblem] = []
+        problems: list[Problem] = []
         by_bin: dict[str, Bank] = {}
         for index, bank in enumerate(rows, start=1):
             if _bin_text(bank.bin) != bank.bin:
-                problems.append(CsvProblem(index, "bin", f"BIN {bank.bin!r} is not 6 digits"))
+                problems.append(Problem(index, "bin", f"BIN {bank.bin!r} is not 6 digits"))
             elif bank.bin in by_bin:
-                problems.append(CsvProblem(index, "bin", f"duplicate BIN {bank.bin}"))
+                problems.append(Problem(index, "bin", f"duplicate BIN {bank.bin}"))
             if not bank.short_name.strip():
-                problems.append(CsvProblem(index, "short_name", "missing short_name"))
+                problems.append(Problem(index, "short_name", "missing short_name"))
             by_bin.setdefault(bank.bin, bank)
         if problems:
             listing = "; ".join(f"row {p.line}, {p.column}: {p.reason}" for p in problems)
-            raise RegistryError(f"bad bank rows: {listing}", problems=problems)
+            raise DirectoryError(f"bad bank rows: {listing}", problems=problems)
         self._banks = rows
         self._by_bin = by_bin
         self._by_code = _index(rows, "code")
@@ -216,10 +202,7 @@ class BankDirectory:
         reason = f"unknown bank {query!r}: no {what} in the bank directory matches"
         if suggestions:
             reason += "; did you mean " + ", ".join(suggestions) + "?"
-        error = UnknownBankError(reason)
-        error.query = query  # type: ignore[attr-defined]
-        error.suggestions = suggestions  # type: ignore[attr-defined]
-        return error
+        return UnknownBankError(reason, query=query, suggestions=suggestions)
 
     def _suggest(self, query: object) -> list[str]:
         """Up to 3 labels like ``"Vietcombank (VCB, 970436)"`` close to ``query``."""
@@ -249,88 +232,36 @@ def _index(rows: tuple[Bank, ...], field: str) -> dict[str, Bank]:
     return index
 
 
-def _parse_csv(text: str, source: str) -> list[Bank]:
-    """Rows of a bank CSV; raises one :class:`RegistryError` listing every problem."""
-    problems: list[CsvProblem] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration:
-        header = []
-    if not header:
-        problems.append(CsvProblem(1, "-", "empty file: expected a header " + ",".join(COLUMNS)))
-    for column in REQUIRED_COLUMNS:
-        if header and column not in header:
-            problems.append(CsvProblem(1, column, "missing column in header"))
-    for column in {name for name in header if header.count(name) > 1}:
-        problems.append(CsvProblem(1, column, "column repeated in header"))
-    if problems:
-        raise _registry_error(source, problems)
-
-    positions = {name: header.index(name) for name in COLUMNS if name in header}
+def _banks(table: CsvTable, source: str) -> list[Bank]:
+    """The rows of a bank CSV; raises one :class:`DirectoryError` listing every problem."""
+    problems = list(table.problems)
     banks: list[Bank] = []
     first_line: dict[str, int] = {}
-    line = reader.line_num + 1
-    for record in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) > len(header):
-            problems.append(
-                CsvProblem(start, "-", f"{len(record)} fields but the header has {len(header)}")
-            )
-            continue
-        values = {
-            name: nfc(record[pos].strip()) if pos < len(record) else ""
-            for name, pos in positions.items()
-        }
-        values.update({name: "" for name in COLUMNS if name not in values})
+    for line, values in table.rows:
         bin_text = values["bin"]
         if _bin_text(bin_text) != bin_text:
-            problems.append(CsvProblem(start, "bin", f"BIN {bin_text!r} is not 6 digits"))
+            problems.append(Problem(line, "bin", f"BIN {bin_text!r} is not 6 digits"))
         elif bin_text in first_line:
-            problems.append(
-                CsvProblem(
-                    start, "bin", f"duplicate BIN {bin_text} (first on line {first_line[bin_text]})"
-                )
-            )
+            reason = f"duplicate BIN {bin_text} (first on line {first_line[bin_text]})"
+            problems.append(Problem(line, "bin", reason))
         else:
-            first_line[bin_text] = start
+            first_line[bin_text] = line
         if not values["short_name"]:
-            problems.append(CsvProblem(start, "short_name", "missing short_name"))
+            problems.append(Problem(line, "short_name", "missing short_name"))
         banks.append(Bank(**values))
     if problems:
-        raise _registry_error(source, problems)
+        raise csv_error(DirectoryError, source, problems)
     return banks
-
-
-def _registry_error(source: str, problems: list[CsvProblem]) -> RegistryError:
-    listing = "; ".join(str(problem) for problem in problems)
-    count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
-    return RegistryError(f"{source}: {count}: {listing}", problems=problems)
-
-
-def _read_text(path: str | PathLike[str]) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read bank list: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RegistryError(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
-            "save the file as UTF-8",
-            problems=[CsvProblem(line, "-", "not UTF-8")],
-            position=exc.start,
-        ) from exc
 
 
 @functools.lru_cache(maxsize=1)
 def _bundled() -> BankDirectory:
-    text = resources.files("cashless.banks").joinpath("banks.csv").read_text("utf-8-sig")
-    return BankDirectory(_parse_csv(text, "cashless/data/banks.csv"))
+    data = resources.files("cashless.banks").joinpath("banks.csv").read_bytes()
+    source = "cashless/banks/banks.csv"
+    table = read_csv(
+        data, source=source, error=DirectoryError, columns=COLUMNS, required=REQUIRED_COLUMNS
+    )
+    return BankDirectory(_banks(table, source))
 
 
 def load_directory(
@@ -339,19 +270,22 @@ def load_directory(
     """Load a bank directory: the bundled list, or a CSV with the same header.
 
     A user CSV needs the columns ``bin`` and ``short_name``; ``code``, ``name`` and ``swift`` are
-    optional (empty when absent), other columns are ignored and a UTF-8 BOM is accepted. With
-    ``extend=True`` its rows are laid over the bundled list: a user row replaces the bundled
-    row with the same BIN, and user rows come first, so they win any shared code or name.
-    With ``extend=False`` the file is the whole directory. Every bad row (BIN not 6 digits,
-    duplicate BIN, missing short_name) is reported in one :class:`RegistryError` whose
-    ``problems`` are :class:`CsvProblem` (line, column, reason).
+    optional (empty when absent), other columns are ignored; the file is UTF-8 (a BOM is
+    accepted), ``,`` or ``;`` separated. With ``extend=True`` its rows are laid over the
+    bundled list: a user row replaces the bundled row with the same BIN, and user rows come
+    first, so they win any shared code or name. With ``extend=False`` the file is the whole
+    directory. Every bad row (BIN not 6 digits, duplicate BIN, missing short_name, a wrong
+    number of fields) is reported in one :class:`~cashless.errors.DirectoryError` whose
+    ``source`` is ``path`` and whose ``problems`` are :class:`cashless._io.Problem`
+    (line, column, reason); so is a file that cannot be read or is not UTF-8.
 
     >>> len(load_directory()) >= 70
     True
     """
     if path is None:
         return _bundled()
-    rows = _parse_csv(_read_text(path), str(path))
+    table = read_csv_file(path, error=DirectoryError, columns=COLUMNS, required=REQUIRED_COLUMNS)
+    rows = _banks(table, str(path))
     if not extend:
         return BankDirectory(rows)
     given = {bank.bin for bank in rows}

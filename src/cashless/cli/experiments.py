@@ -1,69 +1,92 @@
 """``cashless sweep``: a parameter sweep of the market simulation from the shell.
 
     cashless sweep --scenario dien-bien --grid payments.qr_share=0,0.3,0.6,0.9 \\
-        --replications 20 --workers 2 --out results.csv --summary-out summary.csv
+        --replications 20 --workers 2 -o results.csv --summary-output summary.csv
 
 ``--grid`` may be repeated (the full product is run). Values are TOML literals, as for
-``cashless simulate --set``: numbers, ``true``/``false``, quoted or bare text, and
-bracketed lists (``infrastructure.outages=[],[[7200,3600]]``). ``--scheduler tcp://host:8786`` runs the
+``--set``: numbers, ``true``/``false``, quoted or bare text, and bracketed lists
+(``infrastructure.outages=[],[[7200,3600]]``). ``--scheduler tcp://host:8786`` runs the
 days on a Dask cluster instead of local processes.
 
 >>> parse_grid_option("payments.qr_share=0,0.45,0.9")
 ('payments.qr_share', [0, 0.45, 0.9])
 >>> parse_grid_option("infrastructure.outages=[],[[7200,3600]]")
 ('infrastructure.outages', [(), ((7200, 3600),)])
+>>> parse_grid_option("payments.qr_share")
+Traceback (most recent call last):
+cashless.errors.UsageError: --grid: expects KEY=V1,V2,..., got 'payments.qr_share'
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cashless.errors import ScenarioError
-
-# Metrics shown on the terminal; the files hold all of them.
-_HEADLINE = (
-    "all.throughput_per_hour",
-    "all.wait_mean_s",
-    "all.wait_p95_s",
-    "all.loss_per_million_vnd",
+from cashless.cli.options import (
+    TableChoices,
+    add_output,
+    add_run_options,
+    add_scenario_options,
+    check_run_options,
+    check_table_output,
+    parse_settings,
+    scenario_from,
+    show_progress,
+    writing,
 )
+from cashless.errors import ClusterError, ScenarioError, UsageError
+
+if TYPE_CHECKING:
+    from cashless.policy.sweeps import SweepResult
+
+__all__ = ["DEFAULT_METRICS", "parse_grid_option", "register"]
+
+#: Headline metrics (of all payments) shown on the terminal by default; the files hold all.
+DEFAULT_METRICS = ("throughput_per_hour", "wait_mean_s", "wait_p95_s", "loss_per_million_vnd")
 
 
-def register(commands: Any) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` command to the top-level sub-parsers."""
     parser = commands.add_parser(
         "sweep",
         help="run a scenario over a grid of settings, with replications",
         description=(
             "Simulate market days at every combination of the --grid settings and write one "
-            "row per grid point and replication (--out) and a summary with 95 % confidence "
-            "intervals (--summary-out). Runs on local processes or a Dask scheduler."
+            "row per grid point and replication (-o) and a summary with 95 % confidence "
+            "intervals (--summary-output). Runs on local processes or a Dask scheduler."
         ),
+        epilog="example: cashless sweep --grid payments.qr_share=0,0.45,0.9 "
+        "--set errors.stress_multiplier=2 --replications 20 -o results.csv",
     )
+    add_scenario_options(parser)
     parser.add_argument(
-        "--scenario", default="dien-bien", metavar="NAME|FILE",
-        help="a preset name or a scenario TOML file (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
         help="a dotted scenario key and its values; repeat for a product grid",
     )
-    parser.add_argument("--replications", type=int, default=10, metavar="N",
-                        help="market days per grid point (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="root seed; the same seed gives the same numbers (default: 0)")
-    parser.add_argument("--workers", type=int, default=1, metavar="W",
-                        help="local worker processes (default: %(default)s)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="run on this Dask scheduler instead of local processes")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write every replication to FILE (.csv, or .parquet with pyarrow)")
-    parser.add_argument("--summary-out", metavar="FILE",
-                        help="write the per-point summary to FILE (.csv or .parquet)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="do not show a progress bar (it only shows on a terminal)")
+    add_run_options(parser, days="market days per grid point")
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler instead of local processes (the dask extra)",
+    )
+    add_output(parser, "write every replication to FILE (.csv, or .parquet with pyarrow)")
+    add_output(
+        parser,
+        "write the per-point summary to FILE (.csv or .parquet)",
+        flags=("--summary-output",),
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        choices=TableChoices("cashless.sim.results", "HEADLINE_METRICS"),
+        metavar="NAME",
+        dest="metrics",
+        help="a headline metric, of all payments, to show on the terminal (repeatable; default: "
+        f"{', '.join(DEFAULT_METRICS)}); one of %(choices)s",
+    )
     parser.set_defaults(handler=_sweep)
 
 
@@ -72,11 +95,11 @@ def parse_grid_option(text: str) -> tuple[str, list[Any]]:
     key, sep, values = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"expected KEY=V1,V2,..., got {text!r}", field="--grid")
+        raise UsageError(f"expects KEY=V1,V2,..., got {text!r}", source="--grid")
     parts = _split_top_level(values)
-    if not parts or any(not p.strip() for p in parts):
-        raise ScenarioError(f"empty value in {values!r}", field=key)
-    return key, [_literal(p.strip()) for p in parts]
+    if any(not part.strip() for part in parts):
+        raise UsageError(f"{key} has an empty value in {values!r}", source="--grid")
+    return key, [_literal(part.strip()) for part in parts]
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -94,7 +117,7 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def _literal(text: str) -> Any:
-    # The same literals as `cashless simulate --set` (TOML), lists made tuples.
+    # The same literals as --set (TOML), lists made tuples.
     from cashless.sim.scenario import parse_value
 
     return _tuples(parse_value(text))
@@ -106,54 +129,60 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _load_scenario(name: str) -> Any:
-    from cashless.sim.scenario import PRESETS, from_toml, preset
-
-    if name in PRESETS:
-        return preset(name)
-    path = Path(name)
-    if path.is_file():
-        return from_toml(path.read_text(encoding="utf-8"))
-    raise ScenarioError(
-        f"no preset or file named {name!r}; presets: {', '.join(PRESETS)}", field="--scenario"
-    )
+def _grid(options: list[str], settings: list[str]) -> dict[str, list[Any]]:
+    fixed = parse_settings(settings)
+    grid: dict[str, list[Any]] = {}
+    for option in options:
+        key, values = parse_grid_option(option)
+        if key in grid:
+            raise UsageError(f"{key} is given twice", source="--grid")
+        if key in fixed:
+            raise UsageError(f"{key} is also given to --set", source="--grid")
+        grid[key] = values
+    return grid
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from cashless.policy.sweeps import sweep
-    from cashless.policy.tables import check_output_path, write_table
+    from cashless.policy.tables import write_table
 
-    grid: dict[str, list[Any]] = {}
-    for option in args.grid:
-        key, values = parse_grid_option(option)
-        if key in grid:
-            raise ScenarioError("given twice in --grid", field=key)
-        grid[key] = values
-    outputs = [check_output_path(p) for p in (args.out, args.summary_out) if p]
-    scenario = _load_scenario(args.scenario)
+    check_run_options(args)
+    grid = _grid(args.grid, args.settings)
+    outputs = {
+        flag: check_table_output(path, flag=flag)
+        for flag, path in (("--output", args.output), ("--summary-output", args.summary_output))
+        if path is not None
+    }
+    if len(outputs) == 2 and outputs["--output"].resolve() == outputs["--summary-output"].resolve():
+        raise UsageError("is the same file as --output", source="--summary-output")
+    scenario = scenario_from(args.scenario, args.settings)
     try:
         result = sweep(
-            scenario, grid or None, replications=args.replications, seed=args.seed,
-            workers=args.workers, client=args.scheduler, progress=not args.no_progress,
+            scenario,
+            grid or None,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            client=args.scheduler,
+            progress=show_progress(args),
         )
-    except OSError as exc:
-        if args.scheduler is None:
-            raise
-        raise ScenarioError(f"cannot reach the Dask scheduler: {exc}",
-                            field=args.scheduler) from None
-    print(_headline_table(result))
-    if args.out:
-        write_table(result.replications, outputs[0])
-        print(f"wrote {args.out} ({len(result.replications)} rows)")
-    if args.summary_out:
-        write_table(result.summary, outputs[-1])
-        print(f"wrote {args.summary_out} ({len(result.summary)} rows)")
+    except ClusterError as exc:
+        raise exc.with_source("--scheduler") from None
+    except ScenarioError as exc:
+        raise (exc.with_source("--grid") if grid else exc) from None
+    print(_headline_table(result, tuple(args.metrics or DEFAULT_METRICS)))
+    tables = {"--output": result.replications, "--summary-output": result.summary}
+    for flag, path in outputs.items():
+        with writing(path, flag=flag):
+            write_table(tables[flag], path, flag=flag)
+        print(f"wrote {path} ({len(tables[flag])} rows)")
     return 0
 
 
-def _headline_table(result: Any) -> str:
+def _headline_table(result: SweepResult, metrics: tuple[str, ...]) -> str:
+    names = [f"all.{metric}" for metric in dict.fromkeys(metrics)]
     summary = result.summary
-    rows = summary[summary["metric"].isin(_HEADLINE)]
+    rows = summary[summary["metric"].isin(names)]
     cells = rows.assign(
         value=[
             f"{m:,.1f} ± {(hi - lo) / 2:,.1f}" if hi == hi else f"{m:,.1f}"
@@ -161,8 +190,8 @@ def _headline_table(result: Any) -> str:
         ]
     )
     table = cells.pivot(index="point", columns="metric", values="value")
-    table = table[[m for m in _HEADLINE if m in table.columns]]
+    table = table[[name for name in names if name in table.columns]]
     labels = summary.drop_duplicates("point").set_index("point")[list(result.keys)]
     table = labels.join(table) if result.keys else table
-    table.columns = [c.replace("all.", "") for c in table.columns]
+    table.columns = [str(c).removeprefix("all.") for c in table.columns]
     return "mean ± 95% CI half-width per grid point\n" + table.to_string()

@@ -1,4 +1,10 @@
-"""Payload commands: ``build``, ``parse``, ``lint`` and ``banks``."""
+"""Payload commands: ``build``, ``parse``, ``lint`` and ``banks`` (standard library only).
+
+>>> from cashless.cli import main
+>>> main(["banks", "970436"])
+970436  VCB        Vietcombank      Ngân hàng TMCP Ngoại thương Việt Nam
+0
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ import json
 import sys
 from typing import Any
 
-from cashless.errors import CashlessError
+from cashless.cli.options import TableChoices
+
+__all__ = ["register"]
 
 # CLI option -> VietQR field, for the optional text fields of `build`.
 _TEXT_OPTIONS = {
@@ -70,7 +78,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "parse",
         help="decode any EMV merchant payload to JSON",
         description="Decode a payload to JSON: VietQR into its named fields, any other EMV "
-        "merchant-presented scheme into its tree. Exit 1 with a one-line reason when invalid.",
+        "merchant-presented scheme into its fields and tree. Every scheme has the same "
+        'shape: "scheme", its fields, and "findings" (what `cashless lint` reports under '
+        "the napas profile; empty when there is nothing to say).",
+        epilog="exit status: 0 when the payload decodes (findings of a scheme other than "
+        "VietQR may still include errors); 1, with a one-line reason on stderr, when it "
+        "is not a valid payload (or not a valid VietQR payload).",
     )
     parse.add_argument("payload", help="the payload text, or - to read it from stdin")
     parse.set_defaults(handler=_parse)
@@ -78,14 +91,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     lint = commands.add_parser(
         "lint",
         help="list every problem in a payload",
-        description="Check a payload against a profile and list findings. Exit 1 when any is an error.",
+        description="Check a payload against a profile and list findings.",
+        epilog="exit status: 0 when no finding is an error, 1 when any is.",
     )
     lint.add_argument("payload", help="the payload text, or - to read it from stdin")
     lint.add_argument(
         "--profile",
-        choices=("napas", "strict"),
+        choices=TableChoices("cashless.payload.lint", "PROFILES"),
         default="napas",
-        help="napas: what bank apps accept (default); strict: EMVCo rules",
+        metavar="PROFILE",
+        help="%(choices)s; napas: what bank apps accept (default); strict: EMVCo rules",
     )
     lint.add_argument("--json", action="store_true", help="print findings as JSON")
     lint.set_defaults(handler=_lint)
@@ -141,11 +156,9 @@ def _parse(args: argparse.Namespace) -> int:
 
     payload = _read_payload(args.payload)
     tree = decode(payload)
-    if tree.scheme == "vietqr":
-        out: dict[str, Any] = describe(parse(payload))
-    else:
-        out = tree.to_dict()
-        out["findings"] = [f.to_dict() for f in lint(tree, profile="napas")]
+    fields = describe(parse(payload)) if tree.scheme == "vietqr" else tree.to_dict()
+    out: dict[str, Any] = {k: v for k, v in fields.items() if k not in ("warnings", "findings")}
+    out["findings"] = [finding.to_dict() for finding in lint(tree, profile="napas")]
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
@@ -170,11 +183,7 @@ def _banks(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     banks = directory.search(query) if query else list(directory)
     if not banks:
-        try:
-            banks = [directory.lookup(query)]
-        except CashlessError as exc:
-            print(f"cashless: {exc}", file=sys.stderr)
-            return 1
+        banks = [directory.lookup(query)]  # raises UnknownBankError with suggestions
     if args.json:
         rows = [dataclasses.asdict(bank) for bank in banks]
         print(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -1,4 +1,11 @@
-"""Stall commands: ``sheet`` (printable PDF), ``card`` (one QR image) and ``verify`` (photos)."""
+"""Stall commands: ``sheet`` (printable PDF), ``card`` (one card or QR image) and ``verify``.
+
+Output paths are checked before any work; the message goes to stderr:
+
+>>> from cashless.cli import main
+>>> main(["sheet", "stalls.csv", "-o", "stalls.png"])  # --output: 'stalls.png' must end in .pdf
+1
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,18 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from cashless.errors import RegistryError
+from cashless.cli.options import TableChoices, add_output, check_output_file, from_flag, writing
+from cashless.errors import CsvError, UnknownStallError, UsageError
 
 if TYPE_CHECKING:
     from cashless.stalls.registry import Registry
+    from cashless.stalls.verify import Record
+
+__all__ = ["CARD_SUFFIXES", "SHEET_SUFFIXES", "register"]
+
+SHEET_SUFFIXES = (".pdf",)
+#: What :func:`cashless.stalls.card.write_card` writes.
+CARD_SUFFIXES = (".png", ".svg")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -24,16 +39,23 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog='example: cashless sheet examples/stalls.csv -o stalls.pdf --market "Chợ Điện Biên"',
     )
     sheet.add_argument("registry", help="stall registry CSV (see the README for its columns)")
-    sheet.add_argument("-o", "--output", required=True, help="PDF file to write")
-    sheet.add_argument("--paper", choices=["A4"], default="A4", help="paper size (A4)")
-    sheet.add_argument("--layout", choices=["2x4", "2x2", "1x2"], default="2x4",
-                       help="cards per page: 2x4 A7 cards with 50 mm codes (default), "
-                       "2x2 A6 with 70 mm, 1x2 A5 with 100 mm")
+    add_output(sheet, "PDF file to write", required=True)
+    sheet.add_argument(
+        "--layout",
+        choices=TableChoices("cashless.stalls.layout", "LAYOUTS"),
+        default="2x4",
+        metavar="LAYOUT",
+        help="cards per page (columns x rows), one of %(choices)s: 2x4 with 50 mm QR codes "
+        "(default), 2x2 with 70 mm, 1x2 with 100 mm",
+    )
     sheet.add_argument("--market", help="market name printed on every card")
     sheet.add_argument("--font", help="TrueType font file for the text (default: DejaVu Sans)")
     _add_qr_options(sheet)
-    sheet.add_argument("--skip-bad", action="store_true",
-                       help="print the good rows and list the bad ones instead of stopping")
+    sheet.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="print the good rows and list the bad ones instead of stopping",
+    )
     sheet.set_defaults(handler=_sheet)
 
     card = commands.add_parser(
@@ -46,13 +68,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     card.add_argument("registry", help="stall registry CSV")
     card.add_argument("stall", help="stall id")
-    card.add_argument("-o", "--output", required=True, help="file to write (.png, .svg; .pdf with --qr-only)")
+    add_output(card, "file to write (.png, .svg; .pdf with --qr-only)", required=True)
     card.add_argument("--market", help="market name printed on the card")
     card.add_argument("--font", help="TrueType font for the text (default: DejaVu Sans)")
     card.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
     card.add_argument("--qr-only", action="store_true", help="write only the QR symbol")
-    card.add_argument("--scale", type=int, default=10,
-                      help="with --qr-only: pixels (PNG) or units (SVG, PDF) per module (default 10)")
+    card.add_argument(
+        "--scale",
+        type=int,
+        default=10,
+        help="with --qr-only: pixels (PNG) or units (SVG, PDF) per module (default 10)",
+    )
     _add_qr_options(card)
     card.add_argument("--skip-bad", action="store_true", help="ignore bad rows of the CSV")
     card.set_defaults(handler=_card)
@@ -63,9 +89,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Decode every QR code in each photo (files or folders) and judge it against "
         "the registry: ok, mismatch (a swapped sticker: names the stall it should be and the "
         "account it pays), unknown, not-vietqr, unreadable. A photo belongs to the stall its "
-        "file or folder is named after (A12.jpg, A12_2.jpg, A12/IMG_1.jpg) or to --stall. "
-        "Exit status 1 when any code is not ok.",
-        epilog="example: cashless verify photos/ --registry examples/stalls.csv",
+        "file or folder is named after (A12.jpg, A12_2.jpg, A12/IMG_1.jpg) or to --stall.",
+        epilog="exit status: 0 when every code is ok, 1 when any is not (or on an error). "
+        "example: cashless verify photos/ --registry examples/stalls.csv",
     )
     verify.add_argument("photos", nargs="+", help="photo files or folders of photos")
     verify.add_argument("--registry", required=True, help="stall registry CSV")
@@ -76,11 +102,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_qr_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--error", choices=["L", "M", "Q", "H"], default="M",
-                        help="QR error-correction level (default M)")
-    parser.add_argument("--single-mode", action="store_true",
-                        help="encode the payload in one QR mode (larger symbol) instead of "
-                        "mixed segments")
+    parser.add_argument(
+        "--error",
+        choices=TableChoices("cashless.stalls.qr", "ERROR_LEVELS"),
+        default="M",
+        metavar="LEVEL",
+        help="QR error-correction level, one of %(choices)s (default M)",
+    )
+    parser.add_argument(
+        "--single-mode",
+        action="store_true",
+        help="encode the payload in one QR mode (larger symbol) instead of mixed segments",
+    )
 
 
 def _load(path: str, skip_bad: bool) -> Registry:
@@ -88,76 +121,85 @@ def _load(path: str, skip_bad: bool) -> Registry:
 
     try:
         registry = load_registry(path, skip_bad=skip_bad)
-    except RegistryError as exc:
-        count = len(exc.problems)
-        print(f"cashless: {path}: {count} problem{'s' * (count != 1)}, nothing written:",
-              file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        raise _Reported from exc
+    except CsvError as exc:
+        raise exc.with_source(path) from None
     for problem in registry.problems:
         print(f"cashless: {path}: skipped {problem}", file=sys.stderr)
     return registry
 
 
-class _Reported(Exception):
-    """Problems already printed; exit 1."""
-
-
 def _sheet(args: argparse.Namespace) -> int:
     from cashless.stalls.sheet import render_sheet
 
-    try:
-        registry = _load(args.registry, args.skip_bad)
-    except _Reported:
-        return 1
-    sheet = render_sheet(registry, layout=args.layout, market=args.market, font=args.font,
-                         error=args.error, mixed=not args.single_mode)
-    path = sheet.save(args.output)
+    output = check_output_file(args.output, suffixes=SHEET_SUFFIXES)
+    registry = _load(args.registry, args.skip_bad)
+    sheet = render_sheet(
+        registry,
+        layout=args.layout,
+        market=args.market,
+        font=args.font,
+        error=args.error,
+        mixed=not args.single_mode,
+    )
+    with writing(args.output):
+        sheet.save(output)
     versions = sorted({c.version for c in sheet.cards})
     modules = [c.module_mm for c in sheet.cards]
     cards = len(sheet.cards)
-    print(f"wrote {path}: {cards} card{'s' * (cards != 1)} on {sheet.pages} page"
-          f"{'s' * (sheet.pages != 1)}, QR version {versions[0]}-{versions[-1]} level "
-          f"{args.error}, modules {min(modules):.2f}-{max(modules):.2f} mm")
+    print(
+        f"wrote {args.output}: {cards} card{'s' * (cards != 1)} on {sheet.pages} page"
+        f"{'s' * (sheet.pages != 1)}, QR version {versions[0]}-{versions[-1]} level "
+        f"{args.error}, modules {min(modules):.2f}-{max(modules):.2f} mm"
+    )
     for warning in sheet.warnings:
         print(f"cashless: warning: {warning}", file=sys.stderr)
     return 0
 
 
 def _card(args: argparse.Namespace) -> int:
-    from cashless.stalls.qr import make_qr, save
+    from cashless.stalls.qr import KINDS, make_qr, save
 
-    try:
-        registry = _load(args.registry, args.skip_bad)
-    except _Reported:
-        return 1
+    suffixes = tuple(f".{kind}" for kind in KINDS) if args.qr_only else CARD_SUFFIXES
+    output = check_output_file(args.output, suffixes=suffixes)
+    if args.scale < 1:
+        raise UsageError(f"must be at least 1, got {args.scale}", source="--scale")
+    registry = _load(args.registry, args.skip_bad)
     stall = registry.get(args.stall)
     if stall is None:
-        print(f"cashless: {args.registry}: no stall {args.stall!r}", file=sys.stderr)
-        return 1
+        raise UnknownStallError(f"no stall {args.stall!r}", source=args.registry)
     qr = make_qr(stall.payload, error=args.error, mixed=not args.single_mode)
     if args.qr_only:
-        path = save(qr, args.output, scale=args.scale)
+        with writing(args.output):
+            save(qr, output, scale=args.scale)
         what = "QR code of stall"
     else:
         from cashless.stalls.card import write_card
 
-        path = write_card(stall, args.output, market=args.market, font=args.font, dpi=args.dpi,
-                          error=args.error, mixed=not args.single_mode)
+        try:
+            with writing(args.output):
+                write_card(
+                    stall,
+                    output,
+                    market=args.market,
+                    font=args.font,
+                    dpi=args.dpi,
+                    error=args.error,
+                    mixed=not args.single_mode,
+                )
+        except UsageError as exc:
+            raise from_flag(exc, {"dpi": "--dpi"}) from None
         what = "card of stall"
-    print(f"wrote {path}: {what} {stall.stall_id}, check code {stall.check_code}, "
-          f"QR version {qr.version} level {qr.error}")
+    print(
+        f"wrote {args.output}: {what} {stall.stall_id}, check code {stall.check_code}, "
+        f"QR version {qr.version} level {qr.error}"
+    )
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
     from cashless.stalls.verify import verify_photos
 
-    try:
-        registry = _load(args.registry, args.skip_bad)
-    except _Reported:
-        return 1
+    registry = _load(args.registry, args.skip_bad)
     records = verify_photos(args.photos, registry, expect=args.stall)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
@@ -166,17 +208,26 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if records and all(r.verdict == "ok" for r in records) else 1
 
 
-def _table(records: list) -> None:
+def _table(records: list[Record]) -> None:
     header = ("photo", "#", "verdict", "stall", "is", "check", "pays", "reason")
     rows = [
-        (r.photo, str(r.index), r.verdict, r.stall or "-", r.found_stall or "-",
-         r.check_code or "-", f"{r.bin}/{r.account}" if r.account else "-", r.reason)
+        (
+            r.photo,
+            str(r.index),
+            r.verdict,
+            r.stall or "-",
+            r.found_stall or "-",
+            r.check_code or "-",
+            f"{r.bin}/{r.account}" if r.account else "-",
+            r.reason,
+        )
         for r in records
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
-    counts = {v: sum(r.verdict == v for r in records) for v in dict.fromkeys(
-        r.verdict for r in records)}
+    counts = {
+        v: sum(r.verdict == v for r in records) for v in dict.fromkeys(r.verdict for r in records)
+    }
     print(", ".join(f"{n} {v}" for v, n in counts.items()) or "no photos")

@@ -13,3 +13,5 @@ The room's modules, from the bottom up:
 >>> parse("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F").bin
 '970403'
 """
+
+__all__: list[str] = []  # the room exports through its modules

@@ -16,14 +16,36 @@ from __future__ import annotations
 
 import binascii
 
-from cashless.payload.emv import ADDITIONAL_NAMES
+from cashless.payload.emv import tlv
+from cashless.payload.spec import (
+    ADDITIONAL_TEXT,
+    CARD_DIGITS,
+    CARD_SERVICE,
+    COUNTRY_VN,
+    CURRENCY_VND,
+    NAPAS_GUID,
+    ROOT,
+    TRANSFER_SERVICES,
+    max_length,
+)
 
-_SIZE = {f"{n:02d}": n for n in range(100)}  # also rejects anything but two ASCII digits
+__all__ = ["canonical_fields"]
+
+_SIZE = {tag: int(tag) for tag in ROOT}  # "00" to "99": rejects anything but two ASCII digits
 _HEX = frozenset("0123456789ABCDEF")
 _ANS = frozenset(chr(c) for c in range(0x20, 0x7F))
-_SERVICES = ("QRIBFTTA", "QRIBFTTC")
-# 62 sub-IDs 01-08 (ans, at most 25); 09-11 have other rules and take the general path
-_ADDITIONAL_NAMES = {tag: name for tag, name in ADDITIONAL_NAMES.items() if tag <= "08"}
+# fixed runs of the canonical layout, written by the one serialiser
+_GUID_THEN_BENEFICIARY = tlv("00", NAPAS_GUID) + "01"  # 38.00, then the ID of 38.01
+_CURRENCY = tlv("53", CURRENCY_VND)
+_COUNTRY = tlv("58", COUNTRY_VN)
+_CURRENCY_SIZE, _COUNTRY_SIZE = len(_CURRENCY), len(_COUNTRY)
+_ACCOUNT_MAX = max_length("38.01.01")
+_AMOUNT_MAX = max_length("54")
+_NAME_MAX = max_length("59")
+_CITY_MAX = max_length("60")
+_CARD_MIN = CARD_DIGITS[0]
+# 62 sub-IDs 01-08 (ans): (attribute, limit); 09-11 have other rules and take the general path
+_ADDITIONAL = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
 
 
 def _digits(text: str) -> bool:
@@ -49,7 +71,7 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         p[:10] != "0002010102"
         or (poi != "11" and poi != "12")
         or p[12:14] != "38"
-        or p[16:32] != "0010A00000072701"
+        or p[16:32] != _GUID_THEN_BENEFICIARY
         or p[34:38] != "0006"
         or p[44:46] != "01"
     ):
@@ -58,8 +80,8 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
     size = _SIZE.get(p[46:48], 0)
     account = p[48 : 48 + size]
     if (
-        not _digits(bin_)
-        or not 0 < size <= 19
+        not (bin_.isascii() and bin_.isdigit())
+        or not 0 < size <= _ACCOUNT_MAX
         or len(account) != size
         or not (account.isascii() and account.isalnum())
         or _SIZE.get(p[32:34]) != size + 14
@@ -68,9 +90,9 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         return None
     i = 48 + size
     service = p[i + 4 : i + 12]
-    if p[i : i + 4] != "0208" or service not in _SERVICES:
+    if p[i : i + 4] != "0208" or service not in TRANSFER_SERVICES:
         return None
-    if service == "QRIBFTTC" and not (size >= 16 and account.isdigit()):
+    if service == CARD_SERVICE and not (size >= _CARD_MIN and account.isdigit()):
         return None  # lint warns about such a card number
     i += 12
     mcc = None
@@ -79,26 +101,31 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         if len(mcc) != 4 or not _digits(mcc):
             return None
         i += 8
-    if not p.startswith("5303704", i):
+    if not p.startswith(_CURRENCY, i):
         return None
-    i += 7
+    i += _CURRENCY_SIZE
     amount = None
     if p.startswith("54", i):
         size = _SIZE.get(p[i + 2 : i + 4], 0)
         text = p[i + 4 : i + 4 + size]
-        if not 0 < size <= 13 or len(text) != size or text[0] == "0" or not _digits(text):
+        if (
+            not 0 < size <= _AMOUNT_MAX
+            or len(text) != size
+            or text[0] == "0"
+            or not (text.isascii() and text.isdigit())
+        ):
             return None
         if poi == "11":
             return None  # lint notes a static code with an amount
         amount = int(text)
         i += 4 + size
-    if not p.startswith("5802VN", i):
+    if not p.startswith(_COUNTRY, i):
         return None
-    i += 6
-    name = _text(p, i, "59", 25)
+    i += _COUNTRY_SIZE
+    name = _text(p, i, "59", _NAME_MAX)
     if name is None:
         return None
-    city = _text(p, name[1], "60", 15)
+    city = _text(p, name[1], "60", _CITY_MAX)
     if city is None:
         return None
     i = city[1]
@@ -119,12 +146,22 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
             return None
         i += 4
         while i < end:
-            field = _ADDITIONAL_NAMES.get(p[i : i + 2])
-            read = _text(p, i, p[i : i + 2], 25) if field is not None else None
-            if read is None or read[0] is None or read[1] > end or field in fields:
+            known = _ADDITIONAL.get(p[i : i + 2])
+            if known is None:
                 return None
-            fields[field] = read[0]
-            i = read[1]
+            attribute, limit = known
+            size = _SIZE.get(p[i + 2 : i + 4], 0)
+            after = i + 4 + size
+            value = p[i + 4 : after]
+            if (
+                not 0 < size <= limit
+                or after > end
+                or attribute in fields  # a duplicate sub-ID: lint reports it
+                or not _ANS.issuperset(value)
+            ):
+                return None
+            fields[attribute] = value
+            i = after
     crc = p[i + 4 :]
     if (
         p[i : i + 4] != "6304"

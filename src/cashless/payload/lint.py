@@ -7,7 +7,7 @@ Two profiles:
 * ``"strict"`` applies the EMVCo MPM v1.1 rules (52, 59, 60 mandatory; ``ans`` is
   printable ASCII; RFU IDs must not be used; unreserved templates start with a GUID).
 
-Rules that VietQR adds (NAPAS VietQR v1.0, §5.2) apply in both profiles when the
+Rules that VietQR adds (NAPAS VietQR §5.2) apply in both profiles when the
 payload carries the NAPAS GUID.
 
 >>> [f.code for f in lint("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F")]
@@ -27,40 +27,41 @@ from cashless.errors import (
     ChecksumError,
     FormatError,
     LengthError,
+    UsageError,
 )
-from cashless.payload.emv import NAPAS_GUID, ROOT_NAMES, DataObject, Payload, decode
+from cashless.payload.emv import DataObject, Payload, decode
+from cashless.payload.spec import (
+    ADDITIONAL_FIELDS,
+    CARD_DIGITS,
+    CARD_SERVICE,
+    COUNTRY_VN,
+    CURRENCY_VND,
+    LANGUAGE_FIELDS,
+    MAX_PAYLOAD,
+    NAPAS_FIELDS,
+    NAPAS_GUID,
+    OBJECTS,
+    ROOT_FIELDS,
+    SERVICE_CODES,
+    FieldSpec,
+    max_length,
+)
 from cashless.payload.text import is_ans
 
 __all__ = ["PROFILES", "Finding", "lint"]
 
 PROFILES = ("napas", "strict")
-SERVICE_CODES = ("QRIBFTTA", "QRIBFTTC", "QRPUSH", "QRCASH")  # vietqr-spec §4.3
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?")
 _DIGITS = re.compile(r"[0-9]+")
+_PERCENT = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
 
-# Root fields: ID -> (format, min length, max length). EMVCo MPM Table 3.6.
-_ROOT_RULES: dict[str, tuple[str, int, int]] = {
-    "00": ("N", 2, 2),
-    "01": ("N", 2, 2),
-    "52": ("N", 4, 4),
-    "53": ("N", 3, 3),
-    "54": ("amount", 1, 13),
-    "55": ("N", 2, 2),
-    "56": ("amount", 1, 13),
-    "57": ("percent", 1, 5),
-    "58": ("ans", 2, 2),
-    "59": ("ans", 1, 25),
-    "60": ("ans", 1, 15),
-    "61": ("ans", 1, 10),
+# Rules by path: the primitive root objects (the CRC is decode's job) and the named
+# sub-objects of templates 62 and 64.
+_ROOT_RULES = {
+    tag: entry for tag, entry in ROOT_FIELDS.items() if not entry.template and tag != "63"
 }
-# Additional data (62) sub-fields, EMVCo MPM Table 3.7.
-_ADDITIONAL_RULES = {f"{n:02d}": ("ans", 1, 25) for n in range(1, 9)} | {
-    "09": ("ans", 1, 3),
-    "10": ("ans", 1, 20),
-    "11": ("ans", 1, 3),
-}
-# Language template (64), EMVCo MPM Table 3.8.
-_LANGUAGE_RULES = {"00": ("ans", 2, 2), "01": ("S", 1, 25), "02": ("S", 1, 15)}
+_BIN = NAPAS_FIELDS["38.01.00"]
+_ACCOUNT_MAX = NAPAS_FIELDS["38.01.01"].max_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +134,11 @@ class _Checker:
         seen: set[str] = set()
         for obj in objects:
             if obj.tag in seen:
-                self.add("format-duplicate", obj, "appears more than once (EMVCo MPM 4.3.1.2)")
+                self.add("format-duplicate", obj, "appears more than once (EMVCo MPM §4.3.1.2)")
             seen.add(obj.tag)
 
-    def field(self, obj: DataObject, rule: tuple[str, int, int], *, soft: bool = False) -> None:
-        fmt, low, high = rule
+    def field(self, obj: DataObject, rule: FieldSpec, *, soft: bool = False) -> None:
+        fmt, low, high = rule.format, rule.min_length, rule.max_length
         value = obj.value
         size = len(value)
         relax = "warning" if soft else "error"
@@ -153,7 +154,7 @@ class _Checker:
             self.add("format-numeric", obj, f"must be digits, found {value!r}")
         elif fmt == "amount":
             self.amount(obj)
-        elif fmt == "percent" and not re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,2})?", value):
+        elif fmt == "percent" and not _PERCENT.fullmatch(value):
             self.add("format-percent", obj, f"must look like 99.99, found {value!r}")
         elif fmt == "ans" and not is_ans(value):
             self.add(
@@ -176,11 +177,11 @@ class _Checker:
         elif float(value) == 0:
             self.add("format-amount", obj, "amount must not be zero")
 
-    def template(self, obj: DataObject, rules: dict[str, tuple[str, int, int]]) -> None:
+    def template(self, obj: DataObject, rules: dict[str, FieldSpec]) -> None:
         children = obj.children or ()
         self.duplicates(children)
         for child in children:
-            rule = rules.get(child.tag)
+            rule = rules.get(child.path)
             if rule is not None:
                 self.field(child, rule)
 
@@ -192,7 +193,9 @@ def lint(payload: str | Payload, profile: str = "napas") -> list[Finding]:
     rules are all checked and all reported.
     """
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+        raise UsageError(
+            f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}", field="profile"
+        )
     check = _Checker(profile)
     if isinstance(payload, Payload):
         parsed = payload
@@ -209,11 +212,12 @@ def lint(payload: str | Payload, profile: str = "napas") -> list[Finding]:
 def _check_root(check: _Checker, payload: Payload) -> None:
     objects = payload.objects
     check.duplicates(objects)
-    if len(payload.text) > 512:
+    if len(payload.text) > MAX_PAYLOAD:
         check.add(
             "length-payload",
             None,
-            f"payload has {len(payload.text)} characters; EMVCo MPM 4.1 allows at most 512",
+            f"payload has {len(payload.text)} characters; EMVCo MPM §4.1 allows at most "
+            f"{MAX_PAYLOAD}",
             napas="warning",
         )
     crc = objects[-1]
@@ -230,7 +234,7 @@ def _check_root(check: _Checker, payload: Payload) -> None:
     required = ["00", "53", "58"] + (["52", "59", "60"] if check.profile == "strict" else [])
     for tag in required:
         if tag not in tags:
-            name = ROOT_NAMES[tag].replace("_", " ")
+            name = OBJECTS[tag].name.replace("_", " ")
             check.add("format-missing", None, f"{name} is missing (mandatory)", path=tag)
     if not any(2 <= int(t) <= 51 for t in tags):
         check.add("format-missing", None, "no merchant account information (IDs 02-51)", path="26")
@@ -249,15 +253,15 @@ def _check_root(check: _Checker, payload: Payload) -> None:
             check.field(obj, rule, soft=obj.tag in ("59", "60"))
         elif 26 <= number <= 51 or number >= 80:
             _check_guid_template(check, obj, unreserved=number >= 80)
-        elif 65 <= number <= 79:
+        elif 65 <= number <= 79:  # RFU for EMVCo, EMVCo MPM Table 3.6
             check.add(
                 "format-rfu", obj, "is reserved for EMVCo and must not be used", napas="warning"
             )
         elif obj.tag == "62":
-            check.template(obj, _ADDITIONAL_RULES)
+            check.template(obj, ADDITIONAL_FIELDS)
             _check_additional(check, obj)
         elif obj.tag == "64":
-            check.template(obj, _LANGUAGE_RULES)
+            check.template(obj, LANGUAGE_FIELDS)
             for sub in ("00", "01"):
                 if obj.children is not None and obj.child(sub) is None:
                     check.add(
@@ -283,8 +287,10 @@ def _check_guid_template(check: _Checker, obj: DataObject, *, unreserved: bool) 
     guid = obj.child("00")
     if guid is None:
         check.add("format-guid", obj, "must start with a GUID in sub-ID 00", napas="warning")
-    elif len(guid.value) > 32:
-        check.add("length-guid", guid, f"GUID has {len(guid.value)} characters, the limit is 32")
+    elif len(guid.value) > (limit := max_length(guid.path)):
+        check.add(
+            "length-guid", guid, f"GUID has {len(guid.value)} characters, the limit is {limit}"
+        )
 
 
 def _check_additional(check: _Checker, obj: DataObject) -> None:
@@ -297,6 +303,8 @@ def _check_additional(check: _Checker, obj: DataObject) -> None:
                 request,
                 f"must combine A, M and E at most once each, found {letters!r}",
             )
+    # 10 and 11 are EMVCo 1.1 additions that NAPAS VietQR §5.2.14 still calls RFU;
+    # 12-49 are RFU and 50-99 payment-system templates (EMVCo MPM Table 3.7)
     for child in obj.children or ():
         if child.tag in ("10", "11"):
             check.add(
@@ -324,7 +332,7 @@ def _check_fees(check: _Checker, tags: dict[str, DataObject]) -> None:
 
 
 def _check_vietqr(check: _Checker, payload: Payload, tags: dict[str, DataObject]) -> None:
-    """NAPAS VietQR v1.0 §5.2 on top of EMVCo."""
+    """NAPAS VietQR §5.2 on top of EMVCo (vietqr-spec §3, vietqr-spec §4)."""
     account = payload.account_template(NAPAS_GUID)
     assert account is not None  # the scheme is "vietqr" only when it exists
     if "01" not in tags:
@@ -340,11 +348,13 @@ def _check_vietqr(check: _Checker, payload: Payload, tags: dict[str, DataObject]
     else:
         check.duplicates(beneficiary.children)
         bin_ = beneficiary.child("00")
-        if bin_ is None or not (len(bin_.value) == 6 and _DIGITS.fullmatch(bin_.value)):
+        if bin_ is None or not (
+            len(bin_.value) == _BIN.max_length and _DIGITS.fullmatch(bin_.value)
+        ):
             check.add(
                 "format-bin",
                 bin_ or beneficiary,
-                "bank BIN (acquirer ID) must be 6 digits",
+                f"bank BIN (acquirer ID) must be {_BIN.max_length} digits",
                 path=f"{beneficiary.path}.00",
             )
         ident = beneficiary.child("01")
@@ -355,8 +365,12 @@ def _check_vietqr(check: _Checker, payload: Payload, tags: dict[str, DataObject]
                 "account or card number is missing",
                 path=f"{beneficiary.path}.01",
             )
-        elif len(ident.value) > 19:
-            check.add("length-account", ident, f"{len(ident.value)} characters, the limit is 19")
+        elif len(ident.value) > _ACCOUNT_MAX:
+            check.add(
+                "length-account",
+                ident,
+                f"{len(ident.value)} characters, the limit is {_ACCOUNT_MAX}",
+            )
         elif not is_ans(ident.value) or " " in ident.value:
             check.add("charset-account", ident, f"{ident.value!r} must be ASCII letters and digits")
     service = account.child("02")
@@ -370,24 +384,29 @@ def _check_vietqr(check: _Checker, payload: Payload, tags: dict[str, DataObject]
         )
     elif service.value not in SERVICE_CODES:
         check.add("format-service", service, f"unknown service code {service.value!r}")
-    elif service.value == "QRIBFTTC" and beneficiary is not None:
+    elif service.value == CARD_SERVICE and beneficiary is not None:
         card = beneficiary.child("01")
-        if card is not None and not (16 <= len(card.value) <= 19 and card.value.isdigit()):
+        low, high = CARD_DIGITS
+        if card is not None and not (low <= len(card.value) <= high and card.value.isdigit()):
             check.add(
                 "format-card",
                 card,
-                "a card number is 16 to 19 digits",
+                f"a card number is {low} to {high} digits",
                 napas="warning",
                 strict="warning",
             )
     currency = tags.get("53")
-    if currency is not None and currency.value != "704":
+    if currency is not None and currency.value != CURRENCY_VND:
         check.add(
-            "format-currency", currency, f"VietQR uses currency 704 (VND), found {currency.value!r}"
+            "format-currency",
+            currency,
+            f"VietQR uses currency {CURRENCY_VND} (VND), found {currency.value!r}",
         )
     country = tags.get("58")
-    if country is not None and country.value != "VN":
-        check.add("format-country", country, f"VietQR uses country VN, found {country.value!r}")
+    if country is not None and country.value != COUNTRY_VN:
+        check.add(
+            "format-country", country, f"VietQR uses country {COUNTRY_VN}, found {country.value!r}"
+        )
     amount = tags.get("54")
     if amount is not None and _AMOUNT.fullmatch(amount.value) and "." in amount.value:
         if amount.value.endswith("."):

@@ -16,10 +16,10 @@ True
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from cashless.errors import (
     CashlessError,
@@ -27,37 +27,60 @@ from cashless.errors import (
     FormatError,
     LengthError,
     NotVietQRError,
+    UsageError,
 )
 from cashless.payload._canonical import canonical_fields
-from cashless.payload.emv import ADDITIONAL_NAMES, NAPAS_GUID, Payload, decode
-from cashless.payload.lint import SERVICE_CODES, Finding, lint
+from cashless.payload.emv import Payload, decode, tlv, with_crc
+from cashless.payload.lint import PROFILES, Finding, lint
+from cashless.payload.spec import (
+    ACCOUNT_SERVICE,
+    ADDITIONAL_TEXT,
+    COUNTRY_VN,
+    CURRENCY_VND,
+    NAPAS_GUID,
+    OBJECTS,
+    ROOT,
+    SERVICE_CODES,
+    max_length,
+)
 from cashless.payload.text import fold, nfc
 
 __all__ = ["VietQR", "describe", "is_valid", "lint", "parse"]
 
-_MAX_AMOUNT_DIGITS = 13  # EMVCo 54 is at most 13 characters
-_AMOUNT_LIMIT = 10**_MAX_AMOUNT_DIGITS
-_ACCOUNT = re.compile(r"[A-Za-z0-9]{1,19}")
-_BIN = re.compile(r"[0-9]{6}")
-_TWO_DIGITS = frozenset(f"{n:02d}" for n in range(100))
-_LANGUAGE = re.compile(r"[A-Za-z]{2}")
-_MCC = re.compile(r"[0-9]{4}")
+_AMOUNT_DIGITS = max_length("54")
+_AMOUNT_LIMIT = 10**_AMOUNT_DIGITS
+_ACCOUNT_MAX = max_length("38.01.01")
+_ACCOUNT = re.compile(rf"[A-Za-z0-9]{{1,{_ACCOUNT_MAX}}}")
+_BIN_DIGITS = max_length("38.01.00")
+_BIN = re.compile(rf"[0-9]{{{_BIN_DIGITS}}}")
+_LANGUAGE = re.compile(rf"[A-Za-z]{{{max_length('64.00')}}}")  # ISO 639-1
+_MCC = re.compile(rf"[0-9]{{{max_length('52')}}}")
 
-# ans text fields: (attribute, EMV path, limit). Values are folded to ASCII on build.
-_ROOT_TEXT = (("merchant_name", "59", 25), ("merchant_city", "60", 15), ("postal_code", "61", 10))
-# Additional data (62) sub-fields 01-08, all ans of at most 25 characters
-_ADDITIONAL = tuple((name, tag) for tag, name in ADDITIONAL_NAMES.items() if tag <= "08")
-_FOLDED = tuple(name for name, *_ in _ROOT_TEXT) + tuple(name for name, _ in _ADDITIONAL)
-# (attribute, ID, limit, inside 62), in the order build() writes them
-_TEXT_SPECS = tuple((name, tag, limit, False) for name, tag, limit in _ROOT_TEXT) + tuple(
-    (name, tag, 25, True) for name, tag in _ADDITIONAL
+# The ans text fields the record models, in the order build() writes them (root 59-61,
+# then 62.01-08): (attribute, EMV path, ID, limit, inside 62). Folded to ASCII on build.
+_TEXT_SPECS = tuple(
+    (entry.name, entry.path, entry.path[-2:], entry.max_length, entry.path.startswith("62."))
+    for entry in (OBJECTS["59"], OBJECTS["60"], OBJECTS["61"], *ADDITIONAL_TEXT)
 )
-_TEXT_LIMITS = {name: (tag, limit) for name, tag, limit in _ROOT_TEXT} | {
-    name: (f"62.{tag}", 25) for name, tag in _ADDITIONAL
-}
+_FOLDED = tuple(name for name, *_ in _TEXT_SPECS)
+_TEXT_LIMITS = {name: (path, limit) for name, path, _, limit, _ in _TEXT_SPECS}
+# Template 64's accented name and city (format S): (label, path, limit)
+_ALTERNATE = tuple(
+    (f"alternate {entry.name.replace('_', ' ')}", entry.path, entry.max_length)
+    for entry in (OBJECTS["64.01"], OBJECTS["64.02"])
+)
+# Fixed objects, serialised once by the one serialiser
+_FORMAT_INDICATOR = tlv("00", "01")
+_INITIATION = {poi: tlv("01", poi) for poi in ("11", "12")}
+_NAPAS_GUID = tlv("00", NAPAS_GUID)
+_SERVICE = {code: tlv("02", code) for code in SERVICE_CODES}
+_CURRENCY = tlv("53", CURRENCY_VND)
+_COUNTRY = tlv("58", COUNTRY_VN)
+# Root IDs the record models; anything else a parsed code carries goes to ``extra``.
+_MODELLED_ROOT = {"00", "01", "38", "52", "53", "54", "58", "59", "60", "61", "62", "63", "64"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class VietQR:
     """One VietQR payment code.
 
@@ -67,14 +90,21 @@ class VietQR:
     (the payer types it). ``dynamic`` picks the point of initiation: ``None`` means
     dynamic (``12``) exactly when an amount is set, as bank apps do.
 
-    Text fields may hold Vietnamese: :meth:`build` folds them to ASCII (``ans``, EMVCo
-    §4.5) and :meth:`with_language_template` keeps the accented name in template 64.
+    Text fields may hold Vietnamese: :meth:`build` folds them to ASCII (``ans``,
+    vietqr-spec §10) and :meth:`with_language_template` keeps the accented name in template 64.
     ``extra`` holds root objects this class does not model, as ``(id, raw value)``.
+
+    A keyword that is not a field is a :class:`~cashless.errors.UsageError`:
+
+    >>> VietQR(bin="970436", account="1", colour="red")
+    Traceback (most recent call last):
+    ...
+    cashless.errors.UsageError: colour is not a VietQR field
     """
 
     bin: str
     account: str
-    service: str = "QRIBFTTA"
+    service: str = ACCOUNT_SERVICE
     amount: int | None = None
     purpose: str | None = None
     bill_number: str | None = None
@@ -95,17 +125,68 @@ class VietQR:
     extra: tuple[tuple[str, str], ...] = ()
     warnings: tuple[Finding, ...] = field(default=(), compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        # frozen: normalised values go straight into __dict__
-        fields = self.__dict__
-        amount = self.amount
+    def __init__(
+        self,
+        bin: str,
+        account: str,
+        service: str = ACCOUNT_SERVICE,
+        amount: int | None = None,
+        purpose: str | None = None,
+        bill_number: str | None = None,
+        mobile_number: str | None = None,
+        store_label: str | None = None,
+        loyalty_number: str | None = None,
+        reference_label: str | None = None,
+        customer_label: str | None = None,
+        terminal_label: str | None = None,
+        merchant_name: str | None = None,
+        merchant_city: str | None = None,
+        postal_code: str | None = None,
+        mcc: str | None = None,
+        language: str | None = None,
+        alt_merchant_name: str | None = None,
+        alt_merchant_city: str | None = None,
+        dynamic: bool | None = None,
+        extra: tuple[tuple[str, str], ...] = (),
+        warnings: tuple[Finding, ...] = (),
+        **unknown: NoReturn,  # at run time: a UsageError naming them
+    ) -> None:
+        # Written out (not generated) so that a stray keyword is a UsageError, and fast:
+        # a frozen dataclass's __init__ pays one object.__setattr__ per field.
+        if unknown:
+            verb = "is not a VietQR field" if len(unknown) == 1 else "are not VietQR fields"
+            raise UsageError(verb, field=", ".join(sorted(unknown)), code="usage-field")
         if amount is not None and not (amount.__class__ is int and 0 < amount < _AMOUNT_LIMIT):
-            fields["amount"] = amount = _coerce_amount(amount)
-        if self.bin.__class__ is int:
-            fields["bin"] = f"{self.bin:06d}"
-        if self.dynamic is not None and self.dynamic == (amount is not None):
+            amount = _coerce_amount(amount)
+        if bin.__class__ is int:
+            bin = f"{bin:0{_BIN_DIGITS}d}"
+        if dynamic is not None and dynamic == (amount is not None):
             # the default already says so: keep one spelling, so equal codes compare equal
-            fields["dynamic"] = None
+            dynamic = None
+        self.__dict__.update(
+            bin=bin,
+            account=account,
+            service=service,
+            amount=amount,
+            purpose=purpose,
+            bill_number=bill_number,
+            mobile_number=mobile_number,
+            store_label=store_label,
+            loyalty_number=loyalty_number,
+            reference_label=reference_label,
+            customer_label=customer_label,
+            terminal_label=terminal_label,
+            merchant_name=merchant_name,
+            merchant_city=merchant_city,
+            postal_code=postal_code,
+            mcc=mcc,
+            language=language,
+            alt_merchant_name=alt_merchant_name,
+            alt_merchant_city=alt_merchant_city,
+            dynamic=dynamic,
+            extra=extra,
+            warnings=warnings,
+        )
 
     @classmethod
     def _trusted(cls, fields: dict[str, object]) -> VietQR:
@@ -125,8 +206,8 @@ class VietQR:
 
     def folded(self) -> VietQR:
         """This code with every ``ans`` text field folded to ASCII, as :meth:`build` writes it."""
-        changes = {
-            name: fold(value) for name in _FOLDED if (value := getattr(self, name)) is not None
+        changes: dict[str, Any] = {
+            name: fold(value) for name in _FOLDED if (value := self._text(name)) is not None
         }
         return dataclasses.replace(self, **changes)
 
@@ -138,7 +219,7 @@ class VietQR:
         """
         out = {}
         for name in _FOLDED:
-            value = getattr(self, name)
+            value = self._text(name)
             if value is not None and fold(value) != value:
                 out[name] = (value, fold(value))
         return out
@@ -153,12 +234,20 @@ class VietQR:
         >>> parse(payload).alt_merchant_name
         'Bà Hương'
         """
+        name, city = self._text("merchant_name"), self._text("merchant_city")
         return dataclasses.replace(
             self,
             language=language,
-            alt_merchant_name=nfc(self.merchant_name) if self.merchant_name else None,
-            alt_merchant_city=nfc(self.merchant_city) if self.merchant_city else None,
+            alt_merchant_name=nfc(name) if name else None,
+            alt_merchant_city=nfc(city) if city else None,
         )
+
+    def _text(self, name: str) -> str | None:
+        """The text field ``name``, or ``None``; anything but text is a FormatError."""
+        value = getattr(self, name)
+        if value is not None and not isinstance(value, str):
+            self._explain_text(name, value)
+        return value
 
     def build(self, *, fold_text: bool = True) -> str:
         """The payload string, CRC included.
@@ -181,80 +270,102 @@ class VietQR:
         ):
             self._explain_account()
         root_text = additional = ""
-        for name, tag, limit, in_62 in _TEXT_SPECS:  # root fields 59-61 come first
+        for name, _, tag, limit, in_62 in _TEXT_SPECS:  # root fields 59-61 come first
             value = fields[name]
             if value is None:
                 continue
-            if fold_text:
-                value = fold(value)
-            if not value or len(value) > limit or not (value.isascii() and value.isprintable()):
+            try:
+                if fold_text:
+                    value = fold(value)
+                fits = 0 < len(value) <= limit and value.isascii() and value.isprintable()
+            except (AttributeError, TypeError):  # not text: _explain_text says so
+                fits = False
+            if not fits:
                 self._explain_text(name, value)
             if in_62:
-                additional += f"{tag}{len(value):02d}{value}"
+                additional += tlv(tag, value)
             else:
-                root_text += f"{tag}{len(value):02d}{value}"
-        beneficiary = f"0006{bin_}01{len(account):02d}{account}"
-        napas = (
-            f"0010{NAPAS_GUID}01{len(beneficiary):02d}{beneficiary}02{len(service):02d}{service}"
-        )
-        amount = "" if self.amount is None else _tlv("54", str(self.amount))
-        body = (
-            f"0002010102{self.point_of_initiation}38{len(napas):02d}{napas}"
-            f"{'' if mcc is None else '5204' + mcc}5303704{amount}5802VN{root_text}"
-            f"{_tlv_template('62', additional) if additional else ''}"
+                root_text += tlv(tag, value)
+        napas = _NAPAS_GUID + tlv("01", tlv("00", bin_) + tlv("01", account)) + _SERVICE[service]
+        return with_crc(
+            f"{_FORMAT_INDICATOR}{_INITIATION[self.point_of_initiation]}{tlv('38', napas)}"
+            f"{'' if mcc is None else tlv('52', mcc)}{_CURRENCY}"
+            f"{'' if self.amount is None else tlv('54', str(self.amount))}{_COUNTRY}{root_text}"
+            f"{tlv('62', additional) if additional else ''}"
             f"{'' if self.language is None else self._language_template()}"
-            f"{self._extra_objects() if self.extra else ''}6304"
+            f"{self._extra_objects() if self.extra else ''}"
         )
-        # emv.with_crc inlined; %-format is measurably faster than format() here
-        return body + "%04X" % binascii.crc_hqx(body.encode(), 0xFFFF)  # noqa: UP031
+
+    def _extra_pairs(self) -> tuple[tuple[str, str], ...]:
+        """``extra``, checked to be ``(ID, value)`` pairs of text."""
+        pairs = self.extra
+        if not (
+            isinstance(pairs, (tuple, list))
+            and all(
+                isinstance(pair, tuple)
+                and len(pair) == 2
+                and isinstance(pair[0], str)
+                and isinstance(pair[1], str)
+                for pair in pairs
+            )
+        ):
+            raise FormatError(
+                f"extra must be (ID, value) pairs of text, got {pairs!r}",
+                field="extra",
+                code="format-extra",
+            )
+        return tuple(pairs)
 
     def _extra_objects(self) -> str:
         parts = []
-        for tag, value in sorted(self.extra):
-            if tag in _MODELLED_ROOT or tag not in _TWO_DIGITS or len(value) > 99:
+        for tag, value in sorted(self._extra_pairs()):
+            if tag in _MODELLED_ROOT or tag not in ROOT:
                 raise FormatError(
-                    f"extra object {tag!r}: the ID clashes with a modelled one, is not two "
-                    f"digits, or its {len(value)}-character value is over 99",
+                    f"extra object {tag!r}: the ID clashes with a modelled one or is not "
+                    "two digits",
                     field=tag,
+                    code="format-extra",
                 )
-            parts.append(_tlv(tag, value))
+            parts.append(tlv(tag, value))
         return "".join(parts)
 
     def _language_template(self) -> str:
-        if not _LANGUAGE.fullmatch(self.language or ""):
+        language = self.language
+        if not (isinstance(language, str) and _LANGUAGE.fullmatch(language)):
             raise FormatError(
-                f"language must be 2 letters (ISO 639), got {self.language!r}", field="64.00"
+                f"language must be 2 letters (ISO 639), got {language!r}", field="64.00"
             )
-        name = nfc(self.alt_merchant_name or "")
-        city = nfc(self.alt_merchant_city or "")
-        if not name:
-            raise LengthError("the language template needs a merchant name", field="64.01")
-        for label, value, path, limit in (
-            ("alternate merchant name", name, "64.01", 25),
-            ("alternate merchant city", city, "64.02", 15),
+        alternates = []
+        for (label, path, limit), value in zip(
+            _ALTERNATE, (self.alt_merchant_name, self.alt_merchant_city), strict=True
         ):
+            if value is not None and not isinstance(value, str):
+                raise FormatError(f"{label} must be text, got {value!r}", field=path)
+            value = nfc(value or "")
             if len(value) > limit:
                 raise LengthError(
                     f"{label}: {len(value)} characters, the limit is {limit}", field=path
                 )
-        value = (
-            _tlv("00", self.language or "") + _tlv("01", name) + (_tlv("02", city) if city else "")
-        )
-        return _tlv_template("64", value)
+            alternates.append(value)
+        name, city = alternates
+        if not name:
+            raise LengthError("the language template needs a merchant name", field="64.01")
+        return tlv("64", tlv("00", language) + tlv("01", name) + (tlv("02", city) if city else ""))
 
     def _explain_account(self) -> None:
         """Raise the precise error for a bad BIN, account, service code or MCC."""
         if not (isinstance(self.bin, str) and _BIN.fullmatch(self.bin)):
             raise FormatError(
-                f"bank BIN must be 6 digits, got {self.bin!r} ({len(str(self.bin))} characters)",
+                f"bank BIN must be {_BIN_DIGITS} digits, got {self.bin!r} "
+                f"({len(str(self.bin))} characters)",
                 field="38.01.00",
                 code="format-bin",
             )
         if not isinstance(self.account, str) or not self.account:
             raise LengthError("account number is empty", field="38.01.01", code="length-account")
-        if len(self.account) > 19:
+        if len(self.account) > _ACCOUNT_MAX:
             raise LengthError(
-                f"account: {len(self.account)} characters, the limit is 19",
+                f"account: {len(self.account)} characters, the limit is {_ACCOUNT_MAX}",
                 field="38.01.01",
                 code="length-account",
             )
@@ -276,6 +387,12 @@ class VietQR:
         """Raise the precise error for a text field that is empty, too long or not ASCII."""
         path, limit = _TEXT_LIMITS[name]
         label = name.replace("_", " ")
+        if not isinstance(value, str):
+            raise FormatError(
+                f"{label} must be text, got {type(value).__name__} {value!r}",
+                field=path,
+                code="format-type",
+            )
         if not value:
             raise LengthError(
                 f"{label} is empty; leave it out instead", field=path, code="length-empty"
@@ -297,21 +414,6 @@ class VietQR:
 _DEFAULTS = {
     f.name: f.default for f in dataclasses.fields(VietQR) if f.default is not dataclasses.MISSING
 }
-_MODELLED_ROOT = {"00", "01", "38", "52", "53", "54", "58", "59", "60", "61", "62", "63", "64"}
-
-
-def _tlv(tag: str, value: str) -> str:
-    return f"{tag}{len(value):02d}{value}"
-
-
-def _tlv_template(tag: str, value: str) -> str:
-    if len(value) > 99:
-        raise LengthError(
-            f"template holds {len(value)} characters, the limit is 99; shorten its fields",
-            field=tag,
-            code="length-template",
-        )
-    return f"{tag}{len(value):02d}{value}"
 
 
 def _coerce_amount(amount: object) -> int | None:
@@ -334,10 +436,12 @@ def _coerce_amount(amount: object) -> int | None:
             )
         amount = int(text)
     if amount <= 0:
-        raise FormatError(f"amount must be positive, got {amount}", field="54", code="format-amount")
-    if len(str(amount)) > _MAX_AMOUNT_DIGITS:
+        raise FormatError(
+            f"amount must be positive, got {amount}", field="54", code="format-amount"
+        )
+    if len(str(amount)) > _AMOUNT_DIGITS:
         raise LengthError(
-            f"amount: {len(str(amount))} digits, the limit is {_MAX_AMOUNT_DIGITS}",
+            f"amount: {len(str(amount))} digits, the limit is {_AMOUNT_DIGITS}",
             field="54",
             code="length-field",
         )
@@ -363,6 +467,10 @@ def parse(payload: str, *, profile: str = "napas") -> VietQR:
 
 def _parse_tree(payload: str, profile: str) -> VietQR:
     """The general path: any layout, every rule, the precise error."""
+    if profile not in PROFILES:
+        raise UsageError(
+            f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}", field="profile"
+        )
     tree = decode(payload)
     if tree.scheme != "vietqr":
         name = {"vnpay-qr": "a VNPAY-QR merchant code"}.get(
@@ -391,16 +499,14 @@ def _from_tree(tree: Payload, warnings: tuple[Finding, ...]) -> VietQR:
     fields: dict[str, object] = {
         "bin": beneficiary.child("00").value,  # type: ignore[union-attr]
         "account": beneficiary.child("01").value,  # type: ignore[union-attr]
-        "service": service.value if service else "QRIBFTTA",
+        "service": service.value if service else ACCOUNT_SERVICE,
         "amount": int(amount.rstrip(".")) if amount else None,
         "mcc": tree.get("52"),
         "dynamic": tree.get("01") == "12",
         "warnings": warnings,
     }
-    for name, tag, _ in _ROOT_TEXT:
-        fields[name] = tree.get(tag)
-    for name, tag in _ADDITIONAL:
-        fields[name] = tree.get(f"62.{tag}")
+    for name, path, *_ in _TEXT_SPECS:
+        fields[name] = tree.get(path)
     if tree.find("64") is not None:
         fields["language"] = tree.get("64.00")
         fields["alt_merchant_name"] = tree.get("64.01")
@@ -423,18 +529,30 @@ def is_valid(payload: str, *, profile: str = "napas") -> bool:
     """
     try:
         parse(payload, profile=profile)
+    except UsageError:
+        raise  # a wrong argument, not an invalid payload
     except CashlessError:
         return False
     return True
 
 
 def describe(code: VietQR) -> dict[str, object]:
-    """A JSON-friendly dict of the fields that are set (used by the CLI)."""
+    """A JSON-friendly dict of the fields that are set (used by the CLI).
+
+    >>> describe(VietQR(bin="970436", account="1"))["account"]
+    '1'
+    """
+    if not isinstance(code, VietQR):
+        raise UsageError(f"describe takes a VietQR, got {type(code).__name__}", field="code")
+    warnings = code.warnings
+    if not (isinstance(warnings, tuple) and all(isinstance(w, Finding) for w in warnings)):
+        raise UsageError(f"warnings must be a tuple of Finding, got {warnings!r}", field="warnings")
+    extra = code._extra_pairs()
     out: dict[str, object] = {"scheme": "vietqr", "point_of_initiation": code.point_of_initiation}
     for item in dataclasses.fields(code):
         value = getattr(code, item.name)
         if item.name in ("warnings", "dynamic") or value in (None, ()):
             continue
-        out[item.name] = [list(pair) for pair in value] if item.name == "extra" else value
-    out["warnings"] = [w.to_dict() for w in code.warnings]
+        out[item.name] = [list(pair) for pair in extra] if item.name == "extra" else value
+    out["warnings"] = [w.to_dict() for w in warnings]
     return out

@@ -31,8 +31,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cashless._io import atomic_path
-from cashless.policy.plotstyle import (
+from cashless.errors import require_extra
+
+require_extra("plots", "matplotlib")
+
+from cashless._io import atomic_path, check_output  # noqa: E402
+from cashless.errors import OutputError, UsageError  # noqa: E402
+from cashless.policy.plotstyle import (  # noqa: E402
     GROUP_LABELS,
     colours,
     figure,
@@ -48,17 +53,19 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "label",
     "losses_by_cause",
     "metric_bars",
     "metric_vs",
     "queue_over_day",
     "save_demo_figures",
+    "savefigure",
     "throughput_and_wait",
     "tornado",
 ]
 
-_SUMMARY = ("mean", "sd", "n", "ci_low", "ci_high")
+_SUMMARY = ("mean", "sd", "n", "ci_low", "ci_high")  # cashless.sim.stats.SUMMARY_COLUMNS
+_FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".eps", ".ps")
+_TORNADO_COLUMNS = {"parameter", "low", "high", "metric", "baseline", "at_low", "at_high", "swing"}
 _LOSS_KEY = re.compile(r"^(cash|qr)\.loss_per_million_vnd\.(?!bearer\.)(.+)$")
 
 
@@ -87,8 +94,16 @@ def throughput_and_wait(
         suffix = "" if hue is None else f"{label(hue)} = {fmt_value(value, hue)}"
         _line(ax_t, rows, x, f"{group}.{throughput}", colour, "-", suffix or None)
         _line(ax_w, rows, x, f"{group}.wait_mean_s", colour, "-", _join("mean", suffix))
-        _line(ax_w, rows, x, f"{group}.wait_p95_s", colour, "--", _join("95th pct.", suffix),
-              band_alpha=0.08)
+        _line(
+            ax_w,
+            rows,
+            x,
+            f"{group}.wait_p95_s",
+            colour,
+            "--",
+            _join("95th pct.", suffix),
+            band_alpha=0.08,
+        )
     ax_t.set_ylabel(label(f"{group}.{throughput}"))
     ax_t.set_title("Throughput")
     ax_w.set_ylabel("wait before service (s)")
@@ -150,15 +165,25 @@ def losses_by_cause(result: Any, x: str | None = None) -> Figure:
     for method, hatch in (("cash", ""), ("qr", "//")):
         bottom = np.zeros(len(frames))
         for c, cause in enumerate(causes):
-            heights = np.array([
-                finite(means.get(f"{method}.loss_per_million_vnd.{cause}", 0.0))
-                for _, means in frames
-            ])
+            heights = np.array(
+                [
+                    finite(means.get(f"{method}.loss_per_million_vnd.{cause}", 0.0))
+                    for _, means in frames
+                ]
+            )
             if not heights.any():
                 continue
-            ax.bar(positions + offsets[method], heights, width, bottom=bottom, color=palette[c],
-                   hatch=hatch, edgecolor="white", linewidth=0.5,
-                   label=cause.replace("_", " "))
+            ax.bar(
+                positions + offsets[method],
+                heights,
+                width,
+                bottom=bottom,
+                color=palette[c],
+                hatch=hatch,
+                edgecolor="white",
+                linewidth=0.5,
+                label=cause.replace("_", " "),
+            )
             bottom += heights
         if not bottom.any():  # keep the method's place visible even without losses
             ax.bar(positions + offsets[method], bottom, width, color="none")
@@ -174,8 +199,14 @@ def losses_by_cause(result: Any, x: str | None = None) -> Figure:
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles, strict=True))
     if unique:
-        ax.legend(unique.values(), unique.keys(), title="cause", fontsize="small",
-                  loc="upper left", bbox_to_anchor=(1.01, 1))
+        ax.legend(
+            unique.values(),
+            unique.keys(),
+            title="cause",
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+        )
     return fig
 
 
@@ -184,15 +215,17 @@ def _loss_frames(result: Any, x: str | None) -> list[tuple[Any, dict[str, float]
     if "metric" in getattr(summary, "columns", ()):  # a sweep
         if x is None:
             if summary["point"].nunique() != 1:
-                raise ValueError("this sweep has several points: name the swept key as x")
+                raise UsageError("this sweep has several points: name the swept key as x")
             groups = [(None, summary)]
         else:
             groups = list(_by_value(summary, x))
-        frames = [(v, dict(zip(rows["metric"], rows["mean"].astype(float), strict=True)))
-                  for v, rows in groups]
+        frames = [
+            (v, dict(zip(rows["metric"], rows["mean"].astype(float), strict=True)))
+            for v, rows in groups
+        ]
     else:  # a RunResult: one scenario
         if x is not None:
-            raise ValueError("x applies to sweep results only")
+            raise UsageError("x applies to sweep results only")
         frames = [(None, {str(k): float(v) for k, v in summary["mean"].items()})]
         days = getattr(result, "days", None)
         if days and not any(_LOSS_KEY.match(k) for k in frames[0][1]):
@@ -203,8 +236,10 @@ def _loss_frames(result: Any, x: str | None) -> list[tuple[Any, dict[str, float]
                 values = [finite(d[key]) for d in per_day]
                 frames[0][1][key] = sum(values) / len(values)
     if not any(_LOSS_KEY.match(k) for _, means in frames for k in means):
-        raise KeyError("no '<cash|qr>.loss_per_million_vnd.<cause>' metrics: use a sweep "
-                       "result or run(..., keep_days=True)")
+        raise UsageError(
+            "no '<cash|qr>.loss_per_million_vnd.<cause>' metrics: use a sweep "
+            "result or run(..., keep_days=True)"
+        )
     return frames
 
 
@@ -238,10 +273,18 @@ def tornado(table: pd.DataFrame, metric: str | None = None, *, top: int = 12) ->
     ``table`` is the output of :func:`cashless.policy.sweeps.sensitivity`; ``metric``
     picks one of its metrics (default: the first). The widest swings are on top.
     """
+    missing = _TORNADO_COLUMNS - set(getattr(table, "columns", ()))
+    if missing:
+        raise UsageError(
+            "expected the table of cashless.policy.sweeps.sensitivity, "
+            f"missing {', '.join(sorted(missing))}"
+        )
+    if len(table) == 0:
+        raise UsageError("the sensitivity table is empty")
     metric = metric if metric is not None else str(table["metric"].iloc[0])
     rows = table[table["metric"] == metric].sort_values("swing", ascending=False).head(top)
     if rows.empty:
-        raise KeyError(f"no rows for metric {metric!r}")
+        raise UsageError(f"no rows for metric {metric!r}")
     rows = rows.iloc[::-1]
     baseline = float(rows["baseline"].iloc[0])
     fig = figure(9, 0.45 * len(rows) + 1.6)
@@ -255,8 +298,10 @@ def tornado(table: pd.DataFrame, metric: str | None = None, *, top: int = 12) ->
     ax.axvline(baseline, color="black", linewidth=1)
     ax.set_yticks(
         list(y),
-        [f"{p}  [{fmt_value(lo)} – {fmt_value(hi)}]" for p, lo, hi in
-         zip(rows["parameter"], rows["low"], rows["high"], strict=True)],
+        [
+            f"{p}  [{fmt_value(lo)} – {fmt_value(hi)}]"
+            for p, lo, hi in zip(rows["parameter"], rows["low"], rows["high"], strict=True)
+        ],
         fontsize="small",
     )
     ax.set_xlabel(f"{label(metric)}  (baseline {baseline:,.4g})")
@@ -283,21 +328,32 @@ def metric_bars(
         keys = [c for c in summary.columns if c not in {"point", "metric", *_SUMMARY}]
         labels = [point_label(summary[summary["point"] == p].iloc[0], keys) for p in points]
     if len(labels) != len(points):
-        raise ValueError(f"{len(labels)} labels for {len(points)} grid points")
+        raise UsageError(f"{len(labels)} labels for {len(points)} grid points")
     fig = figure(max(4.0, 0.9 * len(points) + 1.5) * len(metrics), 4)
     axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     palette = colours()
     for ax, metric in zip(axes, metrics, strict=True):
         rows = summary[summary["metric"] == metric].set_index("point").reindex(points)
         if rows["mean"].isna().all():
-            raise KeyError(f"no metric {metric!r} in the result")
+            raise UsageError(f"no metric {metric!r} in the result")
         means = rows["mean"].astype(float).to_numpy()
-        errors = np.vstack([means - rows["ci_low"].astype(float).to_numpy(),
-                            rows["ci_high"].astype(float).to_numpy() - means])
+        errors = np.vstack(
+            [
+                means - rows["ci_low"].astype(float).to_numpy(),
+                rows["ci_high"].astype(float).to_numpy() - means,
+            ]
+        )
         positions = np.arange(len(points))
         ax.bar(positions, means, 0.6, color=[palette[k % len(palette)] for k in positions])
-        ax.errorbar(positions, means, yerr=np.nan_to_num(errors), fmt="none", ecolor="black",
-                    capsize=4, linewidth=1)
+        ax.errorbar(
+            positions,
+            means,
+            yerr=np.nan_to_num(errors),
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            linewidth=1,
+        )
         ax.set_xticks(positions, list(labels), rotation=20, ha="right")
         ax.set_ylabel(label(metric))
         ax.set_xlabel("scenario")
@@ -313,7 +369,11 @@ def save_demo_figures(result: Any, out_dir: str | os.PathLike[str]) -> list[Path
     temporary name first and then moved into place.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"{os.fspath(out_dir)!r}: cannot make the folder: {reason}") from None
     figures = [("losses_cash_vs_qr.png", losses_by_cause(result))]
     days = getattr(result, "days", None)
     if days:
@@ -324,12 +384,19 @@ def save_demo_figures(result: Any, out_dir: str | os.PathLike[str]) -> list[Path
 
 
 def savefigure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
-    """Save ``fig`` atomically; the format follows the file extension (png, pdf, svg)."""
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi)
-    return path
+    """Save ``fig`` atomically; the format follows the file extension (png, pdf, svg).
+
+    Raises :class:`~cashless.errors.OutputError` for another suffix or a missing folder.
+    """
+    target = check_output(path, suffixes=_FIGURE_SUFFIXES, flag="path")
+    fmt = target.suffix.lstrip(".").lower()
+    try:
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"{os.fspath(path)!r}: cannot write: {reason}", source="path") from None
+    return target
 
 
 # -- helpers -------------------------------------------------------------------
@@ -338,28 +405,43 @@ def savefigure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> 
 def _sweep_summary(result: Any) -> pd.DataFrame:
     summary = getattr(result, "summary", result)
     if "metric" not in getattr(summary, "columns", ()):
-        raise TypeError("expected a sweep result (cashless.policy.sweeps.SweepResult)")
+        raise UsageError("expected a sweep result (cashless.policy.sweeps.SweepResult)")
     return summary
 
 
-def _line(ax: Any, rows: pd.DataFrame, x: str, metric: str, colour: str, style: str,
-          name: str | None, band_alpha: float = 0.18) -> None:
+def _line(
+    ax: Any,
+    rows: pd.DataFrame,
+    x: str,
+    metric: str,
+    colour: str,
+    style: str,
+    name: str | None,
+    band_alpha: float = 0.18,
+) -> None:
     part = rows[rows["metric"] == metric]
     if part.empty:
-        raise KeyError(f"no metric {metric!r} in the result")
+        raise UsageError(f"no metric {metric!r} in the result")
     if x not in part.columns:
-        raise KeyError(f"the result did not sweep {x!r}")
+        raise UsageError(f"the result did not sweep {x!r}")
     part = part.sort_values(x, kind="stable")
     xs = part[x].astype(float).to_numpy()
-    ax.plot(xs, part["mean"].astype(float), style, color=colour, marker="o", markersize=3,
-            label=name)
-    ax.fill_between(xs, part["ci_low"].astype(float), part["ci_high"].astype(float),
-                    color=colour, alpha=band_alpha, linewidth=0)
+    ax.plot(
+        xs, part["mean"].astype(float), style, color=colour, marker="o", markersize=3, label=name
+    )
+    ax.fill_between(
+        xs,
+        part["ci_low"].astype(float),
+        part["ci_high"].astype(float),
+        color=colour,
+        alpha=band_alpha,
+        linewidth=0,
+    )
 
 
 def _by_value(summary: pd.DataFrame, x: str) -> Iterable[tuple[Any, pd.DataFrame]]:
     if x not in summary.columns:
-        raise KeyError(f"the result did not sweep {x!r}")
+        raise UsageError(f"the result did not sweep {x!r}")
     for value in _unique(summary[x]):
         yield value, summary[summary[x] == value]
 
@@ -376,17 +458,18 @@ def _queue_frame(trace: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(trace, pd.DataFrame):
+        missing = {"t", "category", "queue_length"} - set(trace.columns)
+        if missing:
+            raise UsageError(f"the queue trace lacks the column(s) {', '.join(sorted(missing))}")
         return trace
     if hasattr(trace, "queue_trace"):
-        return trace.queue_trace
-    if isinstance(trace, Sequence) or hasattr(trace, "__iter__"):
+        return _queue_frame(trace.queue_trace)
+    if isinstance(trace, Sequence) and not isinstance(trace, (str, bytes)):
         frames = [_queue_frame(item) for item in trace]
         if frames:
             return pd.concat(frames, ignore_index=True)
-    raise TypeError("expected a queue_trace DataFrame, a day result, or a list of them")
+    raise UsageError("expected a queue_trace DataFrame, a day result, or a list of them")
 
 
 def _join(first: str, second: str) -> str:
     return f"{first}, {second}" if second else first
-
-

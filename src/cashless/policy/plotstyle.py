@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from cashless.errors import require_extra
+
+require_extra("plots", "matplotlib")  # imported lazily, but a bare install should hear of it now
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -29,6 +33,7 @@ __all__ = [
     "point_label",
 ]
 
+# One label per name of cashless.sim.results.HEADLINE_METRICS (a test checks them all).
 METRIC_LABELS = {
     "transactions": "stall transactions per day",
     "throughput_per_hour": "transactions per hour",
@@ -82,9 +87,11 @@ def colours(n: int = 10) -> list[Any]:
 
 
 def point_label(row: Any, keys: Sequence[str]) -> str:
-    """"QR share 45%, speaker share 100%": a grid point's settings from a summary row."""
+    """ "QR share 45%, speaker share 100%": a grid point's settings from a summary row."""
     parts = [
-        f"{label(k)} {fmt_value(row[k], k)}" for k in keys if row[k] is not None and row[k] == row[k]
+        f"{label(k)} {fmt_value(row[k], k)}"
+        for k in keys
+        if row[k] is not None and row[k] == row[k]
     ]
     return ", ".join(parts) or "as given"
 

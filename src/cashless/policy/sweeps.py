@@ -21,12 +21,22 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cashless.errors import ScenarioError
-from cashless.sim.parallel import run_tasks
+from cashless.errors import ScenarioError, UsageError
+from cashless.sim.parallel import check_workers, run_tasks
+from cashless.sim.replicate import (
+    check_replications,
+    check_seed,
+    replication_seeds,
+    simulate_day,
+)
+from cashless.sim.results import CAUSES, HANDED_OVER, DayResult
+from cashless.sim.scenario import load_scenario, parameter_table, with_overrides
+from cashless.sim.stats import SUMMARY_COLUMNS, half_width, paired_difference
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SweepResult",
+    "day_metrics",
     "difference",
     "grid_points",
     "method_losses",
@@ -43,9 +54,6 @@ __all__ = [
     "summarize_long",
     "sweep",
 ]
-
-# Columns of a summary, in order (the same names as RunResult.summary).
-SUMMARY_COLUMNS = ("mean", "sd", "n", "ci_low", "ci_high")
 
 
 @dataclass(frozen=True)
@@ -65,10 +73,10 @@ class SweepResult:
     points: tuple[dict[str, Any], ...]
 
     def metric(self, name: str) -> pd.DataFrame:
-        """Summary rows of one metric, one per grid point (raises KeyError if unknown)."""
+        """Summary rows of one metric, one per grid point (UsageError if unknown)."""
         rows = self.summary[self.summary["metric"] == name]
         if rows.empty:
-            raise KeyError(f"no metric {name!r} in this sweep")
+            raise UsageError(f"no metric {name!r} in this sweep")
         return rows.reset_index(drop=True)
 
 
@@ -86,19 +94,26 @@ def grid_points(
         for key in keys:
             options = grid[key]
             if isinstance(options, (str, bytes)) or not isinstance(options, Sequence):
-                raise ScenarioError("grid values must be a list of settings", field=key)
+                raise ScenarioError("must be given a list of settings in the grid", field=key)
             if len(options) == 0:
-                raise ScenarioError("grid has no values", field=key)
+                raise ScenarioError("has no values in the grid", field=key)
             values.append(list(options))
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, Sequence):
+        raise UsageError(
+            f"must map keys to lists of values, or list points; got {type(grid).__name__}",
+            field="grid",
+        )
+    if not all(isinstance(point, Mapping) for point in grid):
+        raise UsageError("points must be mappings of dotted keys to values", field="grid")
     points = [dict(point) for point in grid]
     if not points:
-        raise ScenarioError("grid has no points", field="grid")
+        raise UsageError("has no points", field="grid")
     return points
 
 
 def sweep(
-    scenario: Scenario | str,
+    scenario: Scenario | str | os.PathLike[str],
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None,
     *,
     replications: int = 10,
@@ -109,12 +124,17 @@ def sweep(
 ) -> SweepResult:
     """Run ``replications`` market days at every grid point and summarise them.
 
-    ``scenario`` is a :class:`~cashless.sim.scenario.Scenario` or a preset name;
-    ``grid`` maps dotted keys to lists of values (or lists explicit points, see
-    :func:`grid_points`; ``None`` runs the scenario as it is). ``workers`` local
+    ``scenario`` is a :class:`~cashless.sim.scenario.Scenario`, a preset name or a
+    ``.toml`` file (see :func:`~cashless.sim.scenario.load_scenario`); ``grid`` maps
+    dotted keys to lists of values (or lists explicit points, see :func:`grid_points`;
+    ``None`` runs the scenario as it is). ``workers`` local
     processes run the days unless ``client`` (a ``dask.distributed.Client`` or a
-    scheduler address string) is given. ``progress`` shows a bar on a terminal or
-    in a notebook, never in a log file.
+    scheduler address string; needs the ``dask`` extra) is given. ``progress`` shows a
+    bar on a terminal or in a notebook, never in a log file.
+
+    Raises :class:`~cashless.errors.ScenarioError` for a bad scenario or grid key,
+    :class:`~cashless.errors.UsageError` for a bad count or seed and
+    :class:`~cashless.errors.ClusterError` when the scheduler cannot be reached.
 
     A tiny sweep (a quarter-size market, two days per point) — slow to run, so it is
     shown rather than executed::
@@ -125,16 +145,11 @@ def sweep(
     """
     import pandas as pd
 
-    from cashless.sim.scenario import Scenario as _Scenario
-    from cashless.sim.scenario import preset, with_overrides
-
-    if isinstance(scenario, str):
-        scenario = preset(scenario)
-    elif not isinstance(scenario, _Scenario):
-        raise ScenarioError(f"expected a Scenario or a preset name, got {type(scenario).__name__}")
-    _check_count("replications", replications)
+    scenario = load_scenario(scenario)
+    check_replications(replications)
+    check_seed(seed)
     if client is None:
-        _check_count("workers", workers)
+        check_workers(workers)
     points = grid_points({} if grid is None else grid)
     keys = tuple(dict.fromkeys(key for point in points for key in point))
     # Build (and so validate) every scenario before any work starts.
@@ -143,8 +158,7 @@ def sweep(
     tasks = [(p, i) for p in range(len(points)) for i in range(replications)]
     args = [(scenarios[p], seeds[i]) for p, i in tasks]
 
-    outputs = run_tasks(day_metrics, args, workers=workers, client=client, progress=progress,
-                        preload=("cashless.sim.replicate",))
+    outputs = run_tasks(day_metrics, args, workers=workers, client=client, progress=progress)
 
     rows = []
     for (p, i), metrics in zip(tasks, outputs, strict=True):
@@ -159,25 +173,12 @@ def sweep(
     return SweepResult(frame, summary, keys, tuple(points))
 
 
-def replication_seeds(seed: int, replications: int) -> list[SeedSequence]:
-    """Seed of each replication: child *i* of ``SeedSequence(seed)``, as in ``sim.run``.
-
-    >>> [s.spawn_key for s in replication_seeds(7, 3)]
-    [(0,), (1,), (2,)]
-    """
-    from cashless.sim.replicate import replication_seeds as run_seeds
-
-    return run_seeds(seed, replications)
-
-
 def day_metrics(scenario: Scenario, seed: SeedSequence | int) -> dict[str, float]:
     """Simulate one market day and return its flat metrics (the unit of work of a sweep).
 
     Adds ``cash.loss_per_million_vnd.<cause>`` and ``qr.loss_per_million_vnd.<cause>``
     (see :func:`method_losses`) when the simulator does not report them itself.
     """
-    from cashless.sim.replicate import simulate_day
-
     day = simulate_day(scenario, seed)
     metrics = dict(day.metrics)
     for key, value in method_losses(day).items():
@@ -185,7 +186,7 @@ def day_metrics(scenario: Scenario, seed: SeedSequence | int) -> dict[str, float
     return metrics
 
 
-def method_losses(day: Any) -> dict[str, float]:
+def method_losses(day: DayResult) -> dict[str, float]:
     """Losses by cause per million VND of each method's own sales, cash and QR.
 
     ``day`` is a :class:`cashless.sim.results.DayResult`. A cause's loss is the sum of
@@ -194,8 +195,6 @@ def method_losses(day: Any) -> dict[str, float]:
     simulator's ``cash.loss_per_million_vnd`` and ``qr.loss_per_million_vnd``, so the
     causes of a method add up to its total.
     """
-    from cashless.sim.results import CAUSES, HANDED_OVER
-
     tx, ev = day.transactions, day.events
     done = tx[tx["outcome"].isin(HANDED_OVER)]
     out: dict[str, float] = {}
@@ -208,9 +207,7 @@ def method_losses(day: Any) -> dict[str, float]:
     return out
 
 
-def summarize_long(
-    frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]
-) -> pd.DataFrame:
+def summarize_long(frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
     """Mean, sd, n and 95 % t confidence interval of each metric per group, one row each.
 
     Missing values (a metric undefined on a day, e.g. QR waits with no QR sales) are
@@ -223,8 +220,6 @@ def summarize_long(
     (-0.48, 4.48)
     """
     import pandas as pd
-
-    from cashless.sim.results import t_quantile_975
 
     by = list(by)
     long = frame[[*by, *metrics]].melt(id_vars=by, value_vars=list(metrics), var_name="metric")
@@ -241,8 +236,11 @@ def summarize_long(
         labels = frame[by].drop_duplicates(subset=group_cols)
         stats = labels.merge(stats, on=group_cols, how="right")
     stats["n"] = stats["n"].astype(int)
-    t = stats["n"].map(lambda n: t_quantile_975(n - 1) if n > 1 else math.nan)
-    half = t * stats["sd"] / stats["n"].map(lambda n: math.sqrt(n) if n > 0 else math.nan)
+    half = pd.Series(
+        [half_width(sd, n) for sd, n in zip(stats["sd"], stats["n"], strict=True)],
+        index=stats.index,
+        dtype=float,
+    )
     stats["ci_low"] = stats["mean"] - half
     stats["ci_high"] = stats["mean"] + half
     order = {name: k for k, name in enumerate(metrics)}
@@ -264,33 +262,30 @@ def difference(
     two separate intervals. Returns ``base``, ``other`` (means), ``mean``, ``sd``,
     ``n``, ``ci_low`` and ``ci_high`` of the difference (95 % t-interval).
     """
-    from cashless.sim.results import t_quantile_975
-
     frame = result.replications
     if metric not in frame.columns:
-        raise KeyError(f"no metric {metric!r} in this sweep")
+        raise UsageError(f"no metric {metric!r} in this sweep")
     a = frame[frame["point"] == _find_point(result, base)].set_index("replication")[metric]
     b = frame[frame["point"] == _find_point(result, other)].set_index("replication")[metric]
-    diff = (b.astype(float) - a.astype(float)).dropna()
-    n = len(diff)
-    mean = float(diff.mean()) if n else math.nan
-    sd = float(diff.std(ddof=1)) if n > 1 else math.nan
-    half = t_quantile_975(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
-    return {
-        "base": float(a.mean()), "other": float(b.mean()), "mean": mean, "sd": sd,
-        "n": n, "ci_low": mean - half, "ci_high": mean + half,
-    }
+    b = b.reindex(a.index)
+    diff = paired_difference(a.astype(float), b.astype(float))
+    return {"base": float(a.mean()), "other": float(b.mean()), **diff._asdict()}
 
 
 def _find_point(result: SweepResult, which: Mapping[str, Any] | int) -> int:
-    if isinstance(which, int):
+    if isinstance(which, int) and not isinstance(which, bool):
         if not 0 <= which < len(result.points):
-            raise KeyError(f"no grid point {which}")
+            raise UsageError(f"no grid point {which}; this sweep has {len(result.points)}")
         return which
-    found = [p for p, point in enumerate(result.points)
-             if all(point.get(k, _MISSING) == v for k, v in which.items())]
+    if not isinstance(which, Mapping):
+        raise UsageError(f"a grid point is an index or a mapping of settings, got {which!r}")
+    found = [
+        p
+        for p, point in enumerate(result.points)
+        if all(point.get(k, _MISSING) == v for k, v in which.items())
+    ]
     if len(found) != 1:
-        raise KeyError(f"{len(found)} grid points match {dict(which)!r}; need exactly one")
+        raise UsageError(f"{len(found)} grid points match {dict(which)!r}; need exactly one")
     return found[0]
 
 
@@ -298,7 +293,7 @@ _MISSING = object()
 
 
 def sensitivity(
-    scenario: Scenario | str,
+    scenario: Scenario | str | os.PathLike[str],
     metrics: Sequence[str],
     *,
     keys: Sequence[str] | None = None,
@@ -320,51 +315,55 @@ def sensitivity(
     """
     import pandas as pd
 
-    from cashless.sim.scenario import parameter_table, preset
-
-    if isinstance(scenario, str):
-        scenario = preset(scenario)
+    scenario = load_scenario(scenario)
     table = {row["key"]: row for row in parameter_table(scenario)}
     chosen = list(keys) if keys is not None else [k for k, r in table.items() if r["assumption"]]
     ranges = []
     for key in chosen:
         row = table.get(key)
         if row is None:
-            raise ScenarioError("not a scenario parameter", field=key)
+            raise ScenarioError("is not a scenario parameter", field=key)
         low, high = row.get("sweep_low"), row.get("sweep_high")
         if _is_number(low) and _is_number(high) and low != high:
             ranges.append((key, low, high))
     if not ranges:
-        raise ScenarioError("no assumption with a numeric sweep range", field="keys")
+        raise UsageError("name no assumption with a numeric sweep range", field="keys")
     points: list[dict[str, Any]] = [{}]
     for key, low, high in ranges:
         points += [{key: low}, {key: high}]
     result = sweep(
-        scenario, points, replications=replications, seed=seed,
-        workers=workers, client=client, progress=progress,
+        scenario,
+        points,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        client=client,
+        progress=progress,
     )
     means = result.summary.set_index(["point", "metric"])["mean"]
     rows = []
     for metric in metrics:
         if (0, metric) not in means.index:
-            raise KeyError(f"no metric {metric!r} in the simulation results")
+            raise UsageError(f"no metric {metric!r} in the simulation results")
         for k, (key, low, high) in enumerate(ranges):
             at_low, at_high = means[(2 * k + 1, metric)], means[(2 * k + 2, metric)]
-            rows.append({
-                "parameter": key, "low": low, "high": high, "metric": metric,
-                "baseline": means[(0, metric)], "at_low": at_low, "at_high": at_high,
-                "swing": abs(at_high - at_low),
-            })
+            rows.append(
+                {
+                    "parameter": key,
+                    "low": low,
+                    "high": high,
+                    "metric": metric,
+                    "baseline": means[(0, metric)],
+                    "at_low": at_low,
+                    "at_high": at_high,
+                    "swing": abs(at_high - at_low),
+                }
+            )
     out = pd.DataFrame(rows)
     order = {m: k for k, m in enumerate(metrics)}
     out["_order"] = out["metric"].map(order)
     out = out.sort_values(["_order", "swing"], ascending=[True, False], kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
-
-
-def _check_count(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ScenarioError(f"must be a whole number >= 1, got {value!r}", field=name)
 
 
 def _is_number(value: object) -> bool:

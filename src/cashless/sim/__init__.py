@@ -1,7 +1,9 @@
 """Market simulator: a SimPy model of a Chợ Điện Biên-like market, cash versus QR.
 
-The public surface is small; everything else is reached through its module
-(:mod:`cashless.sim.scenario`, :mod:`cashless.sim.run`, :mod:`cashless.sim.results`).
+Needs the ``sim`` extra (``pip install 'cashless[sim]'``). The public surface is small;
+everything else is reached through its module (:mod:`cashless.sim.scenario`,
+:mod:`cashless.sim.replicate`, :mod:`cashless.sim.results`, :mod:`cashless.sim.stats`,
+:mod:`cashless.sim.parallel`).
 
 >>> from cashless import sim
 >>> tiny = sim.with_overrides(sim.preset("cash-only"), {"market.stalls_scale": 0.02})
@@ -9,12 +11,28 @@ The public surface is small; everything else is reached through its module
 0.0
 """
 
-from cashless.sim.replicate import RunResult, replication_seeds, run, simulate_day
-from cashless.sim.results import METRIC_NAMES, DayResult, conservation_residuals, summarize
-from cashless.sim.scenario import (
+from cashless.errors import require_extra
+
+require_extra("sim", "numpy", "simpy", "pandas")
+
+from cashless.sim.replicate import (  # noqa: E402
+    RunResult,
+    replication_seeds,
+    run,
+    simulate_day,
+)
+from cashless.sim.results import (  # noqa: E402
+    HEADLINE_METRICS,
+    METRIC_NAMES,
+    DayResult,
+    conservation_residuals,
+    summarize,
+)
+from cashless.sim.scenario import (  # noqa: E402
     PRESETS,
     Scenario,
     from_toml,
+    load_scenario,
     parameter_table,
     preset,
     queue_scenario,
@@ -23,6 +41,7 @@ from cashless.sim.scenario import (
 )
 
 __all__ = [
+    "HEADLINE_METRICS",
     "METRIC_NAMES",
     "PRESETS",
     "DayResult",
@@ -30,6 +49,7 @@ __all__ = [
     "Scenario",
     "conservation_residuals",
     "from_toml",
+    "load_scenario",
     "parameter_table",
     "preset",
     "queue_scenario",

@@ -25,8 +25,17 @@ _IDX = range(8, -1, -1)
 
 def value(c: list[int]) -> int:
     """Total VND in a purse."""
-    return 1000 * (c[0] + 2 * c[1] + 5 * c[2] + 10 * c[3] + 20 * c[4] + 50 * c[5]
-                   + 100 * c[6] + 200 * c[7] + 500 * c[8])
+    return 1000 * (
+        c[0]
+        + 2 * c[1]
+        + 5 * c[2]
+        + 10 * c[3]
+        + 20 * c[4]
+        + 50 * c[5]
+        + 100 * c[6]
+        + 200 * c[7]
+        + 500 * c[8]
+    )
 
 
 def greedy(amount: int) -> list[int]:

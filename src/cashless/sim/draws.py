@@ -15,16 +15,40 @@ True
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-import numpy as np
+from cashless.errors import require_extra
 
-from cashless.sim.params import Scenario
+require_extra("sim", "numpy", "simpy", "pandas")
 
-__all__ = ["KE", "KP", "STREAMS", "DayDraws", "draw_day", "fresh_seed", "lognormal_params"]
+import numpy as np  # noqa: E402
 
-STREAMS = ("arrivals", "shoppers", "baskets", "choice", "service", "payment", "errors",
-           "stalls", "outages", "fraud")
-KP = 8   # normal draws per (shopper, category) for payment times
+from cashless.sim.params import Scenario  # noqa: E402
+
+__all__ = [
+    "KE",
+    "KP",
+    "STREAMS",
+    "DayDraws",
+    "draw_day",
+    "fresh_seed",
+    "lognormal_params",
+    "stall_counts",
+]
+
+STREAMS = (
+    "arrivals",
+    "shoppers",
+    "baskets",
+    "choice",
+    "service",
+    "payment",
+    "errors",
+    "stalls",
+    "outages",
+    "fraud",
+)
+KP = 8  # normal draws per (shopper, category) for payment times
 KE = 14  # uniform draws per (shopper, category) for payment decisions and errors
 _BIG = (100_000, 50_000, 20_000, 10_000)
 _BIG_IDX = (6, 5, 4, 3)
@@ -47,8 +71,9 @@ def lognormal_params(mean: float, sd: float) -> tuple[float, float]:
 def fresh_seed(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     """A SeedSequence that has not spawned yet (spawning mutates the caller's copy)."""
     if isinstance(seed, np.random.SeedSequence):
-        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key,
-                                      pool_size=seed.pool_size)
+        return np.random.SeedSequence(
+            seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size
+        )
     return np.random.SeedSequence(int(seed))
 
 
@@ -58,11 +83,28 @@ def stall_counts(sc: Scenario) -> list[int]:
     return [max(1, round(c.stalls * k)) if c.stalls > 0 else 0 for c in sc.categories]
 
 
+@dataclass(frozen=True, slots=True)
 class DayDraws:
-    """Pre-drawn arrays for one day (plain attributes; built by :func:`draw_day`)."""
+    """Pre-drawn arrays for one day, built by :func:`draw_day` (which documents them)."""
 
     n_shoppers: int
     arrival_times: np.ndarray
+    qr_user: np.ndarray
+    visits: np.ndarray
+    v_shopper: np.ndarray
+    v_cat: np.ndarray
+    v_start: np.ndarray
+    prices: np.ndarray
+    exact_u: np.ndarray
+    wallets: np.ndarray
+    choice: np.ndarray
+    select: np.ndarray
+    walk: np.ndarray
+    pay_z: np.ndarray
+    err_u: np.ndarray
+    stall_u: np.ndarray
+    fraud_u: np.ndarray
+    outages: list[tuple[float, float]]
 
 
 def _arrivals(sc: Scenario, rng: np.random.Generator) -> np.ndarray:
@@ -79,8 +121,13 @@ def _arrivals(sc: Scenario, rng: np.random.Generator) -> np.ndarray:
     return np.sort(starts + rng.uniform(0.0, 3600.0, counts.sum()))
 
 
-def _wallets(sc: Scenario, qr_user: np.ndarray, z: np.ndarray, small: np.ndarray,
-             planned: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _wallets(
+    sc: Scenario,
+    qr_user: np.ndarray,
+    z: np.ndarray,
+    small: np.ndarray,
+    planned: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
     """Cash carried, as notes [A].
 
     A cash payer brings the planned spend plus a lognormal buffer; a QR user brings the
@@ -113,50 +160,67 @@ def draw_day(sc: Scenario, seed: int | np.random.SeedSequence) -> DayDraws:
     ``v_start[i]:v_start[i + 1]`` are shopper ``i``'s rows. Which visits exist depends only
     on the arrivals and the visit probabilities, so payment policies never shift a draw.
     """
-    rngs = {name: np.random.Generator(np.random.PCG64(child))
-            for name, child in zip(STREAMS, fresh_seed(seed).spawn(len(STREAMS)), strict=True)}
-    d = DayDraws()
-    d.arrival_times = _arrivals(sc, rngs["arrivals"])
-    n = d.n_shoppers = len(d.arrival_times)
+    rngs = {
+        name: np.random.Generator(np.random.PCG64(child))
+        for name, child in zip(STREAMS, fresh_seed(seed).spawn(len(STREAMS)), strict=True)
+    }
+    arrival_times = _arrivals(sc, rngs["arrivals"])
+    n = len(arrival_times)
     c = len(sc.categories)
     g = rngs["shoppers"]
     qr_user = g.random(n) < sc.payments.qr_share
-    d.qr_user = qr_user
     wallet_z, small = g.standard_normal(n), g.poisson(_SMALL_MEANS, (n, 5))
-    vp = np.array([min(1.0, x.visit_prob * sc.baskets.visit_multiplier)
-                   for x in sc.categories])
+    vp = np.array([min(1.0, x.visit_prob * sc.baskets.visit_multiplier) for x in sc.categories])
     has = np.array([k > 0 for k in stall_counts(sc)])
-    d.visits = (g.random((n, c)) < vp) & has
-    order = np.argsort(np.where(d.visits, g.random((n, c)), 2.0), axis=1, kind="stable")
-    count = d.visits.sum(axis=1)
+    visits = (g.random((n, c)) < vp) & has
+    order = np.argsort(np.where(visits, g.random((n, c)), 2.0), axis=1, kind="stable")
+    count = visits.sum(axis=1)
     rows = np.repeat(np.arange(n), count)
     cols = order[np.arange(c) < count[:, None]]
-    d.v_shopper, d.v_cat = rows, cols
-    d.v_start = np.concatenate([[0], np.cumsum(count)])
     v = len(rows)
     g = rngs["baskets"]
     med = np.array([x.basket_median for x in sc.categories], dtype=float)[cols]
     sig = np.array([x.basket_sigma for x in sc.categories])[cols]
     raw = med * sc.baskets.multiplier * np.exp(sig * g.standard_normal(v))
-    step = max(1, sc.baskets.price_rounding)
-    d.prices = np.maximum(np.rint(raw / step), 1).astype(np.int64) * step
-    d.exact_u = g.random(v)
-    no_qr = np.array([min(1.0, (1.0 - sc.payments.qr_stall_share) * x.no_qr_factor)
-                      for x in sc.categories])[cols]
-    planned = np.bincount(rows, weights=d.prices, minlength=n)
-    planned_cash = np.bincount(rows, weights=d.prices * no_qr, minlength=n)
-    d.wallets = _wallets(sc, qr_user, wallet_z, small, (planned, planned_cash))
-    d.choice = rngs["choice"].random((v, 4))
+    step = sc.baskets.price_rounding
+    prices = np.maximum(np.rint(raw / step), 1).astype(np.int64) * step
+    exact_u = g.random(v)
+    no_qr = np.array(
+        [min(1.0, (1.0 - sc.payments.qr_stall_share) * x.no_qr_factor) for x in sc.categories]
+    )[cols]
+    planned = np.bincount(rows, weights=prices, minlength=n)
+    planned_cash = np.bincount(rows, weights=prices * no_qr, minlength=n)
+    wallets = _wallets(sc, qr_user, wallet_z, small, (planned, planned_cash))
+    choice = rngs["choice"].random((v, 4))
     g = rngs["service"]
-    d.select = _select_times(sc, cols, g.standard_normal(v), g.standard_exponential(v))
-    d.walk = g.standard_exponential(v) * sc.market.walk_time_mean
-    d.pay_z = rngs["payment"].standard_normal((v, KP))
-    d.err_u = rngs["errors"].random((v, KE))
+    select = _select_times(sc, cols, g.standard_normal(v), g.standard_exponential(v))
+    walk = g.standard_exponential(v) * sc.market.walk_time_mean
+    pay_z = rngs["payment"].standard_normal((v, KP))
+    err_u = rngs["errors"].random((v, KE))
     n_stalls = sum(stall_counts(sc))
-    d.stall_u = rngs["stalls"].random((n_stalls, 4))
-    d.fraud_u = rngs["fraud"].random((n_stalls, 3))
-    d.outages = _outages(sc, rngs["outages"])
-    return d
+    stall_u = rngs["stalls"].random((n_stalls, 4))
+    fraud_u = rngs["fraud"].random((n_stalls, 3))
+    outages = _outages(sc, rngs["outages"])
+    return DayDraws(
+        n_shoppers=n,
+        arrival_times=arrival_times,
+        qr_user=qr_user,
+        visits=visits,
+        v_shopper=rows,
+        v_cat=cols,
+        v_start=np.concatenate([[0], np.cumsum(count)]),
+        prices=prices,
+        exact_u=exact_u,
+        wallets=wallets,
+        choice=choice,
+        select=select,
+        walk=walk,
+        pay_z=pay_z,
+        err_u=err_u,
+        stall_u=stall_u,
+        fraud_u=fraud_u,
+        outages=outages,
+    )
 
 
 def _select_times(sc: Scenario, cols: np.ndarray, z: np.ndarray, e: np.ndarray) -> np.ndarray:

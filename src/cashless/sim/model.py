@@ -17,31 +17,54 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Generator
 from typing import Any
 
-import simpy
+from cashless.errors import require_extra
 
-from cashless.sim.cash import value
-from cashless.sim.draws import KE, KP, DayDraws, lognormal_params, stall_counts
-from cashless.sim.params import Scenario
-from cashless.sim.payments import pay_cash, pay_qr
+require_extra("sim", "numpy", "simpy", "pandas")
 
-__all__ = ["TRACE_INTERVAL_S", "Day"]
+import simpy  # noqa: E402
+
+from cashless.sim.cash import value  # noqa: E402
+from cashless.sim.draws import KE, KP, DayDraws, lognormal_params, stall_counts  # noqa: E402
+from cashless.sim.params import Errors, Scenario  # noqa: E402
+from cashless.sim.payments import pay_cash, pay_qr  # noqa: E402
+
+__all__ = ["MAX_DAYS_UNDETECTED", "TRACE_INTERVAL_S", "Day", "carried_swap_share"]
 
 TRACE_INTERVAL_S = 300.0
-_TIMES = ("cash_exact", "cash_change", "note_check", "change_fetch", "static_qr", "dynamic_qr",
-          "vendor_key", "phone_check", "retry")
-_TX_COLS = ("t_arrive", "shopper", "stall", "category", "intended", "method", "price", "wait",
-            "service", "outcome")
+_TIMES = (
+    "cash_exact",
+    "cash_change",
+    "note_check",
+    "change_fetch",
+    "static_qr",
+    "dynamic_qr",
+    "vendor_key",
+    "phone_check",
+    "retry",
+)
+_TX_COLS = (
+    "t_arrive",
+    "shopper",
+    "stall",
+    "category",
+    "intended",
+    "method",
+    "price",
+    "wait",
+    "service",
+    "outcome",
+)
 _EV_COLS = ("t", "stall", "event", "amount", "bearer", "beneficiary", "method")
-
 
 
 # A swap nobody has found stays until someone checks: at worst about a year [A].
 MAX_DAYS_UNDETECTED = 365
 
 
-def carried_swap_share(errors: Any) -> float:
+def carried_swap_share(errors: Errors) -> float:
     """Share of static-QR stalls that open with a sticker swapped on an earlier day.
 
     Swaps happen at ``sticker_swap_per_stall_month / 30`` per stall-day; each morning a
@@ -62,6 +85,7 @@ def carried_swap_share(errors: Any) -> float:
         return h * MAX_DAYS_UNDETECTED
     return min(h * MAX_DAYS_UNDETECTED, h * (1.0 - p) / p)
 
+
 class Day:
     """One replication's state: stalls, drawers, accounts, records."""
 
@@ -71,20 +95,27 @@ class Day:
         p, e, m = sc.payments, sc.errors, sc.market
         self.env = simpy.Environment()
         self.close_s = m.hours * 3600.0
-        self.t = {k: lognormal_params(getattr(p, k + "_time_mean"), getattr(p, k + "_time_sd"))
-                  for k in _TIMES}
+        self.t = {
+            k: lognormal_params(getattr(p, k + "_time_mean"), getattr(p, k + "_time_sd"))
+            for k in _TIMES
+        }
         sig = math.log(p.notify_p95 / p.notify_median) / 1.6448536269514722
         self.t["notify"] = (math.log(p.notify_median), sig)
-        for k, (mu, sg) in self.t.items():  # flat attributes for the hot path
-            setattr(self, f"mu_{k}", mu)
-            setattr(self, f"sg_{k}", sg)
+        # The cash path reads its (mu, sigma) pairs as plain attributes: one lookup, not two.
+        self.mu_cash_exact, self.sg_cash_exact = self.t["cash_exact"]
+        self.mu_cash_change, self.sg_cash_change = self.t["cash_change"]
+        self.mu_note_check, self.sg_note_check = self.t["note_check"]
+        self.mu_change_fetch, self.sg_change_fetch = self.t["change_fetch"]
         self.glance_time = p.glance_time
         self.pending_wait = p.pending_wait
         self.skip_queue, self.skip_p = p.skip_verification_queue, p.skip_verification_prob
         self.max_attempts = max(1, p.max_qr_attempts)
         b = sc.baskets
         self.exact_threshold, self.exact_small, self.exact_large = (
-            b.exact_threshold, b.exact_prob_small, b.exact_prob_large)
+            b.exact_threshold,
+            b.exact_prob_small,
+            b.exact_prob_large,
+        )
         self.rounding_limit = p.change_rounding_limit
         st = e.stress_multiplier
         self.confusion_p, self.confusion_slope = e.confusion_prob, e.confusion_queue_slope
@@ -107,11 +138,11 @@ class Day:
         self.goods_shoppers = 0
         self.sent = self.refunded = self.fraud_received = self.confiscated = 0
         self.wallet_start = self.wallet_end = 0
-        self.pending: list[tuple] = []
-        self.counters: Counter = Counter()
-        self.rec: list[tuple] = []
-        self.ev: dict[str, list] = {k: [] for k in _EV_COLS}
-        self.trace: list[tuple] = []
+        self.pending: list[tuple[int, int, float, bool, str]] = []
+        self.counters: Counter[str] = Counter()
+        self.rec: list[tuple[Any, ...]] = []
+        self.ev: dict[str, list[Any]] = {k: [] for k in _EV_COLS}
+        self.trace: list[tuple[float, int, float]] = []
 
     def _setup_stalls(self) -> None:
         sc, dr = self.sc, self.dr
@@ -126,8 +157,9 @@ class Day:
         self.swap_time: list[float] = []
         su, fu = dr.stall_u.tolist(), dr.fraud_u.tolist()
         swap_day = sc.errors.sticker_swap_per_stall_month / 30.0
-        swapped_at_open = min(1.0, sc.errors.sticker_swap_share_at_open
-                              + carried_swap_share(sc.errors))
+        swapped_at_open = min(
+            1.0, sc.errors.sticker_swap_share_at_open + carried_swap_share(sc.errors)
+        )
         s = 0
         for j, (cat, n) in enumerate(zip(sc.categories, stall_counts(sc), strict=False)):
             self.cat_stalls.append(list(range(s, s + n)))
@@ -151,8 +183,10 @@ class Day:
                 self.swap_time.append(when)
                 s += 1
         n = s
-        self.stall_kind = [("dynamic_qr" if d else "static_qr") if q else "cash"
-                           for q, d in zip(self.qr, self.dynamic, strict=False)]
+        self.stall_kind = [
+            ("dynamic_qr" if d else "static_qr") if q else "cash"
+            for q, d in zip(self.qr, self.dynamic, strict=False)
+        ]
         self.swap_fixed = [False] * n
         self.float_counts = list(sc.market.drawer_float)
         self.drawers = [list(sc.market.drawer_float) for _ in range(n)]
@@ -166,8 +200,9 @@ class Day:
         self.joined = [0] * n
 
     # -- bookkeeping used by cashless.sim.payments -------------------------------------
-    def event(self, t: float, s: int, name: str, amount: int, bearer: str, beneficiary: str,
-              method: str) -> None:
+    def event(
+        self, t: float, s: int, name: str, amount: int, bearer: str, beneficiary: str, method: str
+    ) -> None:
         """Book one settlement-error event (money moving from ``bearer`` to ``beneficiary``)."""
         ev = self.ev
         ev["t"].append(t)
@@ -186,8 +221,9 @@ class Day:
         """True while a bank/NAPAS outage is on at time ``t``."""
         return any(a <= t < b for a, b in self.outages)
 
-    def add_pending(self, s: int, amount: int, t: float, u_when: float, u_rev: float,
-                    method: str) -> None:
+    def add_pending(
+        self, s: int, amount: int, t: float, u_when: float, u_rev: float, method: str
+    ) -> None:
         """A transfer whose credit is late: when it lands, or whether it is reversed."""
         e = self.sc.errors
         if u_when < e.pending_next_day_share:
@@ -203,7 +239,7 @@ class Day:
         self.count("pending")
 
     # -- processes ----------------------------------------------------------------------
-    def _source(self):
+    def _source(self) -> Generator[Any, Any, None]:
         env = self.env
         timeout = env.timeout
         process = env.process
@@ -212,10 +248,13 @@ class Day:
             yield timeout(t - env.now)
             process(shopper(i))
 
-    def _sampler(self):
+    def _sampler(self) -> Generator[Any, Any, None]:
         env = self.env
-        queues = [(j, [self.res[s].queue for s in stalls])
-                  for j, stalls in enumerate(self.cat_stalls) if stalls]
+        queues = [
+            (j, [self.res[s].queue for s in stalls])
+            for j, stalls in enumerate(self.cat_stalls)
+            if stalls
+        ]
         trace = self.trace
         while env.now <= self.close_s:
             now = env.now
@@ -242,13 +281,15 @@ class Day:
         self.wallets = dr.wallets.ravel().tolist()
         self.qr_user = dr.qr_user.tolist()
 
-    def _shopper(self, i: int):  # the hot path, kept in one frame on purpose
+    def _shopper(
+        self, i: int
+    ) -> Generator[Any, Any, None]:  # the hot path, kept in one frame on purpose
         start, stop = self.v_start[i], self.v_start[i + 1]
         if start == stop:
             return
         env = self.env
         cats = self.cat_stalls
-        wallet = self.wallets[9 * i:9 * i + 9]
+        wallet = self.wallets[9 * i : 9 * i + 9]
         self.wallet_start += value(wallet)
         qr_user = self.qr_user[i]
         res_all, kind = self.res, self.stall_kind
@@ -256,14 +297,19 @@ class Day:
         rec = self.rec.append
         in_system, area, last, joined = self.in_system, self.area, self.last, self.joined
         v_cat, v_price, v_choice = self.v_cat, self.v_price, self.v_choice
-        v_walk, v_z, v_u, v_exact, v_select = (self.v_walk, self.v_z, self.v_u, self.v_exact,
-                                               self.v_select)
+        v_walk, v_z, v_u, v_exact, v_select = (
+            self.v_walk,
+            self.v_z,
+            self.v_u,
+            self.v_exact,
+            self.v_select,
+        )
         timeout = env.timeout
         for v in range(start, stop):
             if v > start:
                 yield timeout(v_walk[v])
             j = v_cat[v]
-            ch = v_choice[4 * v:4 * v + 4]
+            ch = v_choice[4 * v : 4 * v + 4]
             stalls = cats[j]
             ns = len(stalls)
             k = int(ch[0] * ns)
@@ -290,8 +336,8 @@ class Day:
             yield req
             t1 = env.now
             nq = len(res.queue)
-            z = v_z[KP * v:KP * v + KP]
-            u = v_u[KE * v:KE * v + KE]
+            z = v_z[KP * v : KP * v + KP]
+            u = v_u[KE * v : KE * v + KE]
             if intended == "cash":
                 dur, outcome = pay_cash(self, s, wallet, price, nq, t1, z, u, v_exact[v])
                 method = "cash"
@@ -307,8 +353,19 @@ class Day:
             rec((t0, i, s, j, intended, method, price, t1 - t0, dur, outcome))
         self.wallet_end += value(wallet)
 
-    def _record(self, t0: float, i: int, s: int, j: int, intended: str, method: str,
-                price: int, wait: float, service: float, outcome: str) -> None:
+    def _record(
+        self,
+        t0: float,
+        i: int,
+        s: int,
+        j: int,
+        intended: str,
+        method: str,
+        price: int,
+        wait: float,
+        service: float,
+        outcome: str,
+    ) -> None:
         self.rec.append((t0, i, s, j, intended, method, price, wait, service, outcome))
 
     def run(self) -> dict[str, Any]:
@@ -331,5 +388,12 @@ class Day:
                 self.received[s] += amount
         cols = list(zip(*self.rec, strict=False)) if self.rec else [()] * len(_TX_COLS)
         tx = {k: list(v) for k, v in zip(_TX_COLS, cols, strict=False)}
-        return {"tx": tx, "ev": self.ev, "trace": self.trace, "end": end,
-                "transit": transit, "counters": dict(self.counters), "day": self}
+        return {
+            "tx": tx,
+            "ev": self.ev,
+            "trace": self.trace,
+            "end": end,
+            "transit": transit,
+            "counters": dict(self.counters),
+            "day": self,
+        }

@@ -1,8 +1,9 @@
 """The scenario tree: frozen dataclasses holding every model parameter.
 
-Each field carries metadata: ``source`` (where the default comes from: a section of the
-reference ``market-sim.md``; ``[A]`` marks one of its assumptions), ``sweep`` (the range worth
-exploring) and ``kind`` (the check applied on construction). Time is in seconds, money in ``int`` VND.
+Each field carries metadata: ``source`` (where the default comes from, cited like
+``market-sim §5.1``, a heading of docs/references.md; ``[A]`` marks one of its
+assumptions), ``sweep`` (the range worth exploring) and ``kind`` (the check applied on
+construction). Time is in seconds, money in ``int`` VND.
 
 >>> Payments().qr_share
 0.4
@@ -33,11 +34,10 @@ __all__ = [
     "default_categories",
 ]
 
-REF = "market-sim §"
 
-
-def _f(default: Any, source: str, sweep: tuple | None = None, kind: str = "nonneg",
-       doc: str = "") -> Any:
+def _f(
+    default: Any, source: str, sweep: tuple | None = None, kind: str = "nonneg", doc: str = ""
+) -> Any:
     """A dataclass field with its provenance (``source``), sweep range and check kind."""
     meta = {"source": source, "sweep": sweep, "kind": kind, "doc": doc}
     if isinstance(default, tuple):
@@ -58,20 +58,21 @@ def _check(obj: Any, section: str) -> None:
             continue
         if kind in ("int", "money"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ScenarioError(f"must be a non-negative integer, got {value!r}",
-                                    field=key)
+                raise ScenarioError(f"must be a non-negative integer, got {value!r}", field=key)
             continue
         if kind == "bool":
             if not isinstance(value, bool):
                 raise ScenarioError(f"must be true or false, got {value!r}", field=key)
             continue
         if kind in ("prob", "nonneg", "pos"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
                 raise ScenarioError(f"must be a finite number, got {value!r}", field=key)
             if kind == "prob" and not 0.0 <= value <= 1.0:
-                raise ScenarioError(f"must be a probability in [0, 1], got {value!r}",
-                                    field=key)
+                raise ScenarioError(f"must be a probability in [0, 1], got {value!r}", field=key)
             if kind == "nonneg" and value < 0:
                 raise ScenarioError(f"must be >= 0, got {value!r}", field=key)
             if kind == "pos" and value <= 0:
@@ -94,25 +95,47 @@ class Market(_Section):
     """Opening hours, size and queue behaviour of the market."""
 
     _section = "market"
-    open_hour: float = _f(5.0, f"[A] {REF}5.1 (05:00-19:00, verify with the market board)",
-                          (4.5, 5.5), "nonneg", "opening time, hours after midnight")
-    close_hour: float = _f(19.0, f"[A] {REF}5.1", (18.5, 19.5), "pos", "closing time (hours)")
-    stalls_scale: float = _f(1.0, "model control: scales stall counts and visitors alike",
-                             None, "pos", "shrink (<1) or grow the market, same load per stall")
-    balk_queue: int = _f(5, f"[A] {REF}5.1", (3, 8), "int",
-                         "shoppers waiting at which a newcomer may balk")
-    balk_prob: float = _f(0.3, f"[A] {REF}5.1", (0.0, 0.6), "prob",
-                          "probability of balking to a competitor stall of the same category")
-    walk_time_mean: float = _f(60.0, "[A] walking between stalls, exponential mean (s)",
-                               (20.0, 180.0), "nonneg")
-    drawer_float: tuple = _f((40, 30, 20, 20, 10, 6, 2, 0, 0),
-                             "[A] notes 1k..500k per drawer at opening (1,100,000 VND; "
-                             "~1 % of change sales then need a fetch, §5.3)",
-                             None, "any")
-    count_time_base: float = _f(120.0, "[A] end-of-day cash count, fixed part (s)",
-                                (60.0, 300.0), "nonneg")
-    count_time_per_note: float = _f(1.5, "[A] end-of-day cash count per note (s)",
-                                    (1.0, 3.0), "nonneg")
+    open_hour: float = _f(
+        5.0,
+        "[A] market-sim §5.1 (05:00-19:00, verify with the market board)",
+        (4.5, 5.5),
+        "nonneg",
+        "opening time, hours after midnight",
+    )
+    close_hour: float = _f(19.0, "[A] market-sim §5.1", (18.5, 19.5), "pos", "closing time (hours)")
+    stalls_scale: float = _f(
+        1.0,
+        "model control: scales stall counts and visitors alike",
+        None,
+        "pos",
+        "shrink (<1) or grow the market, same load per stall",
+    )
+    balk_queue: int = _f(
+        5, "[A] market-sim §5.1", (3, 8), "int", "shoppers waiting at which a newcomer may balk"
+    )
+    balk_prob: float = _f(
+        0.3,
+        "[A] market-sim §5.1",
+        (0.0, 0.6),
+        "prob",
+        "probability of balking to a competitor stall of the same category",
+    )
+    walk_time_mean: float = _f(
+        60.0, "[A] walking between stalls, exponential mean (s)", (20.0, 180.0), "nonneg"
+    )
+    drawer_float: tuple = _f(
+        (40, 30, 20, 20, 10, 6, 2, 0, 0),
+        "[A] notes 1k..500k per drawer at opening (1,100,000 VND; "
+        "~1 % of change sales then need a fetch, market-sim §5.3)",
+        None,
+        "any",
+    )
+    count_time_base: float = _f(
+        120.0, "[A] end-of-day cash count, fixed part (s)", (60.0, 300.0), "nonneg"
+    )
+    count_time_per_note: float = _f(
+        1.5, "[A] end-of-day cash count per note (s)", (1.0, 3.0), "nonneg"
+    )
 
     @property
     def hours(self) -> float:
@@ -122,50 +145,63 @@ class Market(_Section):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.close_hour <= self.open_hour:
-            raise ScenarioError("must be after market.open_hour",
-                                field="market.close_hour")
+            raise ScenarioError("must be after market.open_hour", field="market.close_hour")
         d = self.drawer_float
         if len(d) != 9 or any(type(n) is not int or n < 0 for n in d):
-            raise ScenarioError("must be 9 non-negative note counts "
-                                "(1k, 2k, 5k, 10k, 20k, 50k, 100k, 200k, 500k)",
-                                field="market.drawer_float")
+            raise ScenarioError(
+                "must be 9 non-negative note counts (1k, 2k, 5k, 10k, 20k, 50k, 100k, 200k, 500k)",
+                field="market.drawer_float",
+            )
 
 
 @dataclass(frozen=True)
 class StallCategory(_Section):
     """One kind of stall: count, demand, basket and selection time.
 
-    ``basket_*`` is a lognormal price by median and log-sd (§5.2); ``select_*`` the
-    selection + weighing + bagging time (§5.3), lognormal by mean and sd, or exponential.
+    ``basket_*`` is a lognormal price by median and log-sd (market-sim §5.2); ``select_*``
+    the selection + weighing + bagging time (market-sim §5.3), lognormal by mean and sd,
+    or exponential.
     """
 
     _section = "categories"
     name: str = _f("vegetables", "category label", None, "str")
-    stalls: int = _f(90, f"[A] {REF}5.1", None, "int")
-    two_server_share: float = _f(0.0, f"[A] {REF}5.1 (30 % of meat/fish stalls)", None, "prob")
-    servers: int = _f(1, f"[A] {REF}5.1 (sellers per stall; 1 + two_server_share)", (1, 3), "int")
-    visit_prob: float = _f(0.8, f"[A] {REF}5.1", None, "prob")
-    basket_median: int = _f(25_000, f"{REF}5.2", None, "money")
-    basket_sigma: float = _f(0.8, f"{REF}5.2", None, "nonneg")
-    select_mean: float = _f(45.0, f"[A] {REF}5.3", None, "nonneg")
-    select_sd: float = _f(25.0, f"[A] {REF}5.3", None, "nonneg")
+    stalls: int = _f(90, "[A] market-sim §5.1", None, "int")
+    two_server_share: float = _f(
+        0.0, "[A] market-sim §5.1 (30 % of meat/fish stalls)", None, "prob"
+    )
+    servers: int = _f(
+        1, "[A] market-sim §5.1 (sellers per stall; 1 + two_server_share)", (1, 3), "int"
+    )
+    visit_prob: float = _f(0.8, "[A] market-sim §5.1", None, "prob")
+    basket_median: int = _f(25_000, "market-sim §5.2", None, "money")
+    basket_sigma: float = _f(0.8, "market-sim §5.2", None, "nonneg")
+    select_mean: float = _f(45.0, "[A] market-sim §5.3", None, "nonneg")
+    select_sd: float = _f(25.0, "[A] market-sim §5.3", None, "nonneg")
     select_dist: str = _f("lognormal", "lognormal | exponential (queue checks)", None, "str")
-    no_qr_factor: float = _f(1.0, f"[A] {REF}5.4: multiplies the share of stalls WITHOUT QR "
-                             "(1 - payments.qr_stall_share); 3 gives 70 % QR at the 90 % default",
-                             None, "nonneg")
+    no_qr_factor: float = _f(
+        1.0,
+        "[A] market-sim §5.4: multiplies the share of stalls WITHOUT QR "
+        "(1 - payments.qr_stall_share); 3 gives 70 % QR at the 90 % default",
+        None,
+        "nonneg",
+    )
 
     def __post_init__(self) -> None:
         _check(self, f"categories.{self.name}")
         if self.select_dist not in ("lognormal", "exponential"):
-            raise ScenarioError("must be 'lognormal' or 'exponential', "
-                                f"got {self.select_dist!r}",
-                                field=f"categories.{self.name}.select_dist")
+            raise ScenarioError(
+                f"must be 'lognormal' or 'exponential', got {self.select_dist!r}",
+                field=f"categories.{self.name}.select_dist",
+            )
         if self.servers < 1:
             raise ScenarioError("must be >= 1", field=f"categories.{self.name}.servers")
 
 
 def default_categories() -> tuple[StallCategory, ...]:
-    """The eight §5.1-5.3 categories of a Chợ Điện Biên-like market (400 stalls)."""
+    """The eight categories of a Chợ Điện Biên-like market (400 stalls), market-sim §5.1.
+
+    Baskets from market-sim §5.2, selection times from market-sim §5.3.
+    """
     c = StallCategory
     return (
         c("vegetables", 90, 0.0, 1, 0.80, 25_000, 0.8, 45.0, 25.0, no_qr_factor=3.0),
@@ -187,21 +223,22 @@ class Arrivals(_Section):
     """Non-homogeneous Poisson arrivals of shoppers."""
 
     _section = "arrivals"
-    visitors_per_day: float = _f(7000.0, f"[A] {REF}5.1", (4000.0, 12000.0), "nonneg")
-    demand_multiplier: float = _f(1.0, f"{REF}5.1 Tết: x1.25 season, x2.5 peak day",
-                                  (0.8, 2.5), "nonneg")
+    visitors_per_day: float = _f(7000.0, "[A] market-sim §5.1", (4000.0, 12000.0), "nonneg")
+    demand_multiplier: float = _f(
+        1.0, "market-sim §5.1 Tết: x1.25 season, x2.5 peak day", (0.8, 2.5), "nonneg"
+    )
     profile: str = _f("hourly", "hourly (shares below) | flat (homogeneous Poisson)", None, "str")
-    hourly_shares: tuple = _f(_HOURLY, f"[A] {REF}5.1 (05:00 ... 18:00)", None, "any")
+    hourly_shares: tuple = _f(_HOURLY, "[A] market-sim §5.1 (05:00 ... 18:00)", None, "any")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.profile not in ("hourly", "flat"):
-            raise ScenarioError(f"must be 'hourly' or 'flat', got "
-                                f"{self.profile!r}", field="arrivals.profile")
+            raise ScenarioError(
+                f"must be 'hourly' or 'flat', got {self.profile!r}", field="arrivals.profile"
+            )
         s = self.hourly_shares
         if any(not _finite(x) or x < 0 for x in s) or (s and sum(s) <= 0):
-            raise ScenarioError("must be non-negative numbers",
-                                field="arrivals.hourly_shares")
+            raise ScenarioError("must be non-negative numbers", field="arrivals.hourly_shares")
 
 
 @dataclass(frozen=True)
@@ -209,19 +246,38 @@ class Baskets(_Section):
     """Prices, cash tender and wallets."""
 
     _section = "baskets"
-    multiplier: float = _f(1.0, f"{REF}5.1 Tết baskets x1.5", (0.7, 1.5), "pos")
-    visit_multiplier: float = _f(1.0, f"[A] {REF}5.1 stalls visited x0.7-1.3", (0.7, 1.3),
-                                 "nonneg")
-    price_rounding: int = _f(1000, f"{REF}5.2 round prices to 1,000 VND", None, "money")
-    exact_prob_small: float = _f(0.30, f"[A] {REF}5.2 baskets < 50k", (0.1, 0.5), "prob")
-    exact_prob_large: float = _f(0.15, f"[A] {REF}5.2", (0.05, 0.3), "prob")
-    exact_threshold: int = _f(50_000, f"{REF}5.2", None, "money")
-    cash_buffer_median: int = _f(150_000, "[A] cash a cash payer carries beyond the planned "
-                                 "spend (median)", (50_000, 500_000), "money")
-    qr_user_wallet_median: int = _f(200_000, "[A] cash buffer of a QR user (median), on top of "
-                                    "the spend expected at stalls without QR",
-                                    (0, 300_000), "money")
+    multiplier: float = _f(1.0, "market-sim §5.1 Tết baskets x1.5", (0.7, 1.5), "pos")
+    visit_multiplier: float = _f(
+        1.0, "[A] market-sim §5.1 stalls visited x0.7-1.3", (0.7, 1.3), "nonneg"
+    )
+    price_rounding: int = _f(
+        1000, "market-sim §5.2 round prices to 1,000 VND (a multiple of the 1k note)", None, "money"
+    )
+    exact_prob_small: float = _f(0.30, "[A] market-sim §5.2 baskets < 50k", (0.1, 0.5), "prob")
+    exact_prob_large: float = _f(0.15, "[A] market-sim §5.2", (0.05, 0.3), "prob")
+    exact_threshold: int = _f(50_000, "market-sim §5.2", None, "money")
+    cash_buffer_median: int = _f(
+        150_000,
+        "[A] cash a cash payer carries beyond the planned spend (median)",
+        (50_000, 500_000),
+        "money",
+    )
+    qr_user_wallet_median: int = _f(
+        200_000,
+        "[A] cash buffer of a QR user (median), on top of the spend expected at stalls without QR",
+        (0, 300_000),
+        "money",
+    )
     wallet_sigma: float = _f(0.7, "[A] log-sd of cash carried", None, "nonneg")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.price_rounding < 1000 or self.price_rounding % 1000:
+            # Change is made in notes, the smallest being 1,000 VND (market-sim §3.5).
+            raise ScenarioError(
+                f"must be a positive multiple of 1000, got {self.price_rounding}",
+                field="baskets.price_rounding",
+            )
 
 
 @dataclass(frozen=True)
@@ -229,94 +285,122 @@ class Payments(_Section):
     """Who pays how, and how long each step takes (lognormal by mean and sd)."""
 
     _section = "payments"
-    qr_stall_share: float = _f(0.90, f"[A] {REF}5.4 analogues 80-96 %", (0.5, 1.0), "prob")
-    qr_share: float = _f(0.40, f"[A] {REF}5.4 shoppers paying QR where accepted", (0.0, 0.9),
-                         "prob")
-    dynamic_share: float = _f(0.15, f"[A] {REF}5.4 dynamic QR among QR stalls", (0.0, 1.0),
-                              "prob")
-    speaker_share: float = _f(0.25, f"[A] {REF}5.4 sound box among QR stalls", (0.0, 1.0),
-                              "prob")
-    skip_verification_prob: float = _f(0.3, f"[A] {REF}5.4", (0.0, 0.8), "prob")
-    skip_verification_queue: int = _f(3, f"[A] {REF}5.4 waiting shoppers", None, "int")
-    cash_exact_time_mean: float = _f(10.0, f"[A] {REF}5.3", (6.0, 15.0))
-    cash_exact_time_sd: float = _f(5.0, f"[A] {REF}5.3")
-    cash_change_time_mean: float = _f(22.0, f"[A] {REF}5.3 (Bundesbank 18.1-18.7 s mix)",
-                                      (15.0, 30.0))
-    cash_change_time_sd: float = _f(10.0, f"[A] {REF}5.3")
-    note_check_time_mean: float = _f(6.0, f"[A] {REF}5.3 note >= 200k checked")
-    note_check_time_sd: float = _f(3.0, f"[A] {REF}5.3")
-    change_fetch_time_mean: float = _f(120.0, f"[A] {REF}5.3 vendor runs out of change",
-                                       (60.0, 180.0))
-    change_fetch_time_sd: float = _f(60.0, f"[A] {REF}5.3")
-    change_rounding_limit: int = _f(2000, "[A] shortfall of change the shopper forgoes",
-                                    (0, 5000), "money")
-    static_qr_time_mean: float = _f(30.0, f"[A] {REF}5.3 (> NFC 11.8-14 s)", (15.0, 45.0))
-    static_qr_time_sd: float = _f(12.0, f"[A] {REF}5.3")
-    dynamic_qr_time_mean: float = _f(20.0, f"[A] {REF}5.3", (12.0, 30.0))
-    dynamic_qr_time_sd: float = _f(8.0, f"[A] {REF}5.3")
-    vendor_key_time_mean: float = _f(5.0, f"[A] {REF}5.3 (0 with a scale/POS)", (0.0, 10.0))
-    vendor_key_time_sd: float = _f(2.0, f"[A] {REF}5.3")
-    notify_median: float = _f(3.0, f"[A] {REF}5.3 credit -> notification", (1.0, 10.0), "pos")
-    notify_p95: float = _f(15.0, f"[A] {REF}5.3", None, "pos")
-    phone_check_time_mean: float = _f(8.0, f"[A] {REF}2.5 own phone", (4.0, 15.0))
-    phone_check_time_sd: float = _f(4.0, f"[A] {REF}2.5")
-    glance_time: float = _f(3.0, f"[A] {REF}2.5 look at the customer's screen")
-    retry_time_mean: float = _f(20.0, f"[A] {REF}5.3 QR retry", (10.0, 40.0))
-    retry_time_sd: float = _f(8.0, f"[A] {REF}5.3")
-    max_qr_attempts: int = _f(2, f"{REF}5.3 after 2 failures: cash or leave", None, "int")
-    pending_wait: float = _f(60.0, f"[A] {REF}5.3 vendor waits for a pending credit, then "
-                             "trusts", (0.0, 180.0))
+    qr_stall_share: float = _f(0.90, "[A] market-sim §5.4 analogues 80-96 %", (0.5, 1.0), "prob")
+    qr_share: float = _f(
+        0.40, "[A] market-sim §5.4 shoppers paying QR where accepted", (0.0, 0.9), "prob"
+    )
+    dynamic_share: float = _f(
+        0.15, "[A] market-sim §5.4 dynamic QR among QR stalls", (0.0, 1.0), "prob"
+    )
+    speaker_share: float = _f(
+        0.25, "[A] market-sim §5.4 sound box among QR stalls", (0.0, 1.0), "prob"
+    )
+    skip_verification_prob: float = _f(0.3, "[A] market-sim §5.4", (0.0, 0.8), "prob")
+    skip_verification_queue: int = _f(3, "[A] market-sim §5.4 waiting shoppers", None, "int")
+    cash_exact_time_mean: float = _f(10.0, "[A] market-sim §5.3", (6.0, 15.0))
+    cash_exact_time_sd: float = _f(5.0, "[A] market-sim §5.3")
+    cash_change_time_mean: float = _f(
+        22.0, "[A] market-sim §5.3 (Bundesbank 18.1-18.7 s mix)", (15.0, 30.0)
+    )
+    cash_change_time_sd: float = _f(10.0, "[A] market-sim §5.3")
+    note_check_time_mean: float = _f(6.0, "[A] market-sim §5.3 note >= 200k checked")
+    note_check_time_sd: float = _f(3.0, "[A] market-sim §5.3")
+    change_fetch_time_mean: float = _f(
+        120.0, "[A] market-sim §5.3 vendor runs out of change", (60.0, 180.0)
+    )
+    change_fetch_time_sd: float = _f(60.0, "[A] market-sim §5.3")
+    change_rounding_limit: int = _f(
+        2000, "[A] shortfall of change the shopper forgoes", (0, 5000), "money"
+    )
+    static_qr_time_mean: float = _f(30.0, "[A] market-sim §5.3 (> NFC 11.8-14 s)", (15.0, 45.0))
+    static_qr_time_sd: float = _f(12.0, "[A] market-sim §5.3")
+    dynamic_qr_time_mean: float = _f(20.0, "[A] market-sim §5.3", (12.0, 30.0))
+    dynamic_qr_time_sd: float = _f(8.0, "[A] market-sim §5.3")
+    vendor_key_time_mean: float = _f(5.0, "[A] market-sim §5.3 (0 with a scale/POS)", (0.0, 10.0))
+    vendor_key_time_sd: float = _f(2.0, "[A] market-sim §5.3")
+    notify_median: float = _f(3.0, "[A] market-sim §5.3 credit -> notification", (1.0, 10.0), "pos")
+    notify_p95: float = _f(15.0, "[A] market-sim §5.3", None, "pos")
+    phone_check_time_mean: float = _f(8.0, "[A] market-sim §2.5 own phone", (4.0, 15.0))
+    phone_check_time_sd: float = _f(4.0, "[A] market-sim §2.5")
+    glance_time: float = _f(3.0, "[A] market-sim §2.5 look at the customer's screen")
+    retry_time_mean: float = _f(20.0, "[A] market-sim §5.3 QR retry", (10.0, 40.0))
+    retry_time_sd: float = _f(8.0, "[A] market-sim §5.3")
+    max_qr_attempts: int = _f(2, "market-sim §5.3 after 2 failures: cash or leave", None, "int")
+    pending_wait: float = _f(
+        60.0, "[A] market-sim §5.3 vendor waits for a pending credit, then trusts", (0.0, 180.0)
+    )
 
 
 @dataclass(frozen=True)
 class Errors(_Section):
-    """Settlement-error probabilities (§5.5); all [A] unless stated."""
+    """Settlement-error probabilities (market-sim §5.5); all [A] unless stated."""
 
     _section = "errors"
-    wrong_change_prob: float = _f(0.007, f"[A] {REF}2.1 per change sale", (0.002, 0.02), "prob")
-    confusion_prob: float = _f(0.001, "[A] paid-or-not confusion per cash sale, idle stall",
-                               (0.0, 0.005), "prob")
-    confusion_queue_slope: float = _f(0.5, "[A] relative increase per waiting shopper",
-                                      (0.0, 2.0))
-    counterfeit_prob: float = _f(5e-6, f"[A] {REF}2.2 per note >= 50k", (1e-6, 2e-5), "prob")
-    counterfeit_detect_prob: float = _f(0.5, f"[A] {REF}2.2", (0.2, 0.9), "prob")
-    mistype_prob: float = _f(0.015, f"[A] {REF}2.4 static QR", (0.005, 0.03), "prob")
-    mistype_under_share: float = _f(0.6, f"[A] {REF}5.5", None, "prob")
-    phone_detect_prob: float = _f(0.7, f"[A] {REF}5.5 own phone catches an under-payment",
-                                  (0.4, 0.9), "prob")
-    key_error_prob: float = _f(0.005, f"[A] {REF}5.5 vendor keys dynamic QR", (0.0, 0.02),
-                               "prob")
-    key_error_notice_prob: float = _f(0.5, f"[A] {REF}5.5 customer notices", None, "prob")
-    fake_screenshot_prob: float = _f(0.001, f"[A] {REF}2.4 attempts per QR payment",
-                                     (0.0002, 0.005), "prob")
-    sticker_swap_per_stall_month: float = _f(0.001, f"[A] {REF}2.4 printed static QR",
-                                             (0.0, 0.01), "prob")
-    sticker_swap_share_at_open: float = _f(0.0, "[A] share of static stalls swapped overnight",
-                                           (0.0, 0.1), "prob")
-    sticker_self_scan_prob: float = _f(0.5, f"[A] {REF}5.5 next-morning self-scan finds a swap",
-                                       (0.0, 0.9), "prob")
+    wrong_change_prob: float = _f(
+        0.007, "[A] market-sim §2.1 per change sale", (0.002, 0.02), "prob"
+    )
+    confusion_prob: float = _f(
+        0.001, "[A] paid-or-not confusion per cash sale, idle stall", (0.0, 0.005), "prob"
+    )
+    confusion_queue_slope: float = _f(0.5, "[A] relative increase per waiting shopper", (0.0, 2.0))
+    counterfeit_prob: float = _f(5e-6, "[A] market-sim §2.2 per note >= 50k", (1e-6, 2e-5), "prob")
+    counterfeit_detect_prob: float = _f(0.5, "[A] market-sim §2.2", (0.2, 0.9), "prob")
+    mistype_prob: float = _f(0.015, "[A] market-sim §2.4 static QR", (0.005, 0.03), "prob")
+    mistype_under_share: float = _f(0.6, "[A] market-sim §5.5", None, "prob")
+    phone_detect_prob: float = _f(
+        0.7, "[A] market-sim §5.5 own phone catches an under-payment", (0.4, 0.9), "prob"
+    )
+    key_error_prob: float = _f(
+        0.005, "[A] market-sim §5.5 vendor keys dynamic QR", (0.0, 0.02), "prob"
+    )
+    key_error_notice_prob: float = _f(0.5, "[A] market-sim §5.5 customer notices", None, "prob")
+    fake_screenshot_prob: float = _f(
+        0.001, "[A] market-sim §2.4 attempts per QR payment", (0.0002, 0.005), "prob"
+    )
+    sticker_swap_per_stall_month: float = _f(
+        0.001, "[A] market-sim §2.4 printed static QR", (0.0, 0.01), "prob"
+    )
+    sticker_swap_share_at_open: float = _f(
+        0.0, "[A] share of static stalls swapped overnight", (0.0, 0.1), "prob"
+    )
+    sticker_self_scan_prob: float = _f(
+        0.5, "[A] market-sim §5.5 next-morning self-scan finds a swap", (0.0, 0.9), "prob"
+    )
     sticker_audit_interval_days: float = _f(
-        0.0, "[A] days between organiser audits of every sticker (cashless verify); 0 = never",
-        (0.0, 30.0), "nonneg")
-    sticker_refund_prob: float = _f(0.5, f"[A] {REF}2.4 vendor bears a detected swap payment",
-                                    None, "prob")
-    qr_technical_fail_prob: float = _f(0.008, f"[A] {REF}2.3 UPI TD proxy", (0.003, 0.025),
-                                       "prob")
-    qr_user_fail_prob: float = _f(0.03, f"[A] {REF}2.3 UPI BD proxy", (0.01, 0.07), "prob")
+        0.0,
+        "[A] days between organiser audits of every sticker (cashless verify); 0 = never",
+        (0.0, 30.0),
+        "nonneg",
+    )
+    sticker_refund_prob: float = _f(
+        0.5, "[A] market-sim §2.4 vendor bears a detected swap payment", None, "prob"
+    )
+    qr_technical_fail_prob: float = _f(
+        0.008, "[A] market-sim §2.3 UPI TD proxy", (0.003, 0.025), "prob"
+    )
+    qr_user_fail_prob: float = _f(0.03, "[A] market-sim §2.3 UPI BD proxy", (0.01, 0.07), "prob")
     unverified_failure_accept_prob: float = _f(
-        0.5, f"[A] {REF}5.5 'did they pay?': a technical failure the unverifying vendor accepts",
-        (0.0, 1.0), "prob")
-    pending_prob: float = _f(0.005, f"[A] {REF}2.3 credit not notified within 60 s",
-                             (0.001, 0.02), "prob")
-    pending_next_day_share: float = _f(0.01, f"[A] {REF}5.5 (80 % < 10 min, 19 % same day)",
-                                       None, "prob")
-    pending_same_day_share: float = _f(0.19, f"[A] {REF}5.5", None, "prob")
-    pending_reversal_prob: float = _f(0.05, "[A] pending transfer finally reversed", (0.0, 0.2),
-                                      "prob")
-    over_transfer_prob: float = _f(0.01, f"[A] {REF}2.4 cash-out by over-transfer", None,
-                                   "prob")
-    stress_multiplier: float = _f(1.0, f"{REF}2.3 Tết: failure and pending rates x2-3",
-                                  (1.0, 3.0), "pos")
+        0.5,
+        "[A] market-sim §5.5 'did they pay?': a technical failure the unverifying vendor accepts",
+        (0.0, 1.0),
+        "prob",
+    )
+    pending_prob: float = _f(
+        0.005, "[A] market-sim §2.3 credit not notified within 60 s", (0.001, 0.02), "prob"
+    )
+    pending_next_day_share: float = _f(
+        0.01, "[A] market-sim §5.5 (80 % < 10 min, 19 % same day)", None, "prob"
+    )
+    pending_same_day_share: float = _f(0.19, "[A] market-sim §5.5", None, "prob")
+    pending_reversal_prob: float = _f(
+        0.05, "[A] pending transfer finally reversed", (0.0, 0.2), "prob"
+    )
+    over_transfer_prob: float = _f(
+        0.01, "[A] market-sim §2.4 cash-out by over-transfer", None, "prob"
+    )
+    stress_multiplier: float = _f(
+        1.0, "market-sim §2.3 Tết: failure and pending rates x2-3", (1.0, 3.0), "pos"
+    )
 
 
 @dataclass(frozen=True)
@@ -325,19 +409,24 @@ class Infrastructure(_Section):
 
     _section = "infrastructure"
     outages: tuple = _f((), "fixed windows (start_s, duration_s) from opening", None, "any")
-    outage_rate_per_day: float = _f(1 / 30, f"[A] {REF}2.3 random outages", (0.0, 0.2))
-    outage_median_s: float = _f(1200.0, f"[A] {REF}2.3 lognormal median 20 min", None, "pos")
-    outage_p95_s: float = _f(10800.0, f"[A] {REF}2.3 95th percentile 3 h", None, "pos")
-    outage_fail_share: float = _f(0.7, "[A] attempts failing (the rest pend) in an outage",
-                                  None, "prob")
+    outage_rate_per_day: float = _f(1 / 30, "[A] market-sim §2.3 random outages", (0.0, 0.2))
+    outage_median_s: float = _f(1200.0, "[A] market-sim §2.3 lognormal median 20 min", None, "pos")
+    outage_p95_s: float = _f(10800.0, "[A] market-sim §2.3 95th percentile 3 h", None, "pos")
+    outage_fail_share: float = _f(
+        0.7, "[A] attempts failing (the rest pend) in an outage", None, "prob"
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
         for w in self.outages:
-            if not isinstance(w, (tuple, list)) or len(w) != 2 \
-                    or any(not _finite(x) or x < 0 for x in w):
-                raise ScenarioError("must be (start_s, duration_s) pairs",
-                                    field="infrastructure.outages")
+            if (
+                not isinstance(w, (tuple, list))
+                or len(w) != 2
+                or any(not _finite(x) or x < 0 for x in w)
+            ):
+                raise ScenarioError(
+                    "must be (start_s, duration_s) pairs", field="infrastructure.outages"
+                )
 
 
 @dataclass(frozen=True)
@@ -345,7 +434,7 @@ class Scenario:
     """A whole market day. Build one with :func:`cashless.sim.scenario.preset`."""
 
     name: str = "dien-bien"
-    description: str = "Chợ Điện Biên-like central market, normal weekday (reference §5)"
+    description: str = "Chợ Điện Biên-like central market, normal weekday (market-sim §5)"
     market: Market = field(default_factory=Market)
     categories: tuple = field(default_factory=default_categories)
     arrivals: Arrivals = field(default_factory=Arrivals)
@@ -363,5 +452,6 @@ class Scenario:
         a = self.arrivals
         if a.profile == "hourly" and len(a.hourly_shares) != round(self.market.hours):
             raise ScenarioError(
-                f"has {len(a.hourly_shares)} values for "
-                f"{self.market.hours:g} opening hours", field="arrivals.hourly_shares")
+                f"has {len(a.hourly_shares)} values for {self.market.hours:g} opening hours",
+                field="arrivals.hourly_shares",
+            )

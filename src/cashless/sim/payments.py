@@ -21,8 +21,8 @@ __all__ = ["pay_cash", "pay_qr"]
 
 _exp = math.exp
 _SLIPS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)  # [A] size of a mistyped amount
-_WRONG_NOTE_CUM = (0.30, 0.50, 0.70, 0.85, 0.95, 1.0)   # [A] 1k..50k, small notes likelier
-_CASH_OUT = (50_000, 100_000, 200_000)                   # §2.4 over-transfer cash-out
+_WRONG_NOTE_CUM = (0.30, 0.50, 0.70, 0.85, 0.95, 1.0)  # [A] 1k..50k, small notes likelier
+_CASH_OUT = (50_000, 100_000, 200_000)  # market-sim §2.4 over-transfer cash-out
 SPEAKER, PHONE, GLANCE = 0, 1, 2
 
 
@@ -33,8 +33,17 @@ def _note_index(v: float) -> int:
     return 5
 
 
-def pay_cash(d: Day, s: int, wallet: list[int], price: int, nq: int, now: float,
-             z: list[float], u: list[float], exact_u: float) -> tuple[float, str]:
+def pay_cash(
+    d: Day,
+    s: int,
+    wallet: list[int],
+    price: int,
+    nq: int,
+    now: float,
+    z: list[float],
+    u: list[float],
+    exact_u: float,
+) -> tuple[float, str]:
     """Cash payment; returns (duration, outcome)."""
     drawer = d.drawers[s]
     pc = d.confusion_p * (1.0 + d.confusion_slope * nq)
@@ -105,8 +114,7 @@ def pay_cash(d: Day, s: int, wallet: list[int], price: int, nq: int, now: float,
                 k = next((j for j in (k, 0, 1, 2, 3, 4, 5) if ch[j]), -1)
                 if k >= 0:
                     ch[k] -= 1
-                    d.event(now, s, "wrong_change_under", DENOMS[k], "shopper", "vendor",
-                            "cash")
+                    d.event(now, s, "wrong_change_under", DENOMS[k], "shopper", "vendor", "cash")
         for k, n in enumerate(ch):
             if n:
                 drawer[k] -= n
@@ -155,8 +163,17 @@ def _slip(v: float, price: int, under: bool) -> int:
     return min(dlt, price - 1_000) if under else dlt
 
 
-def pay_qr(d: Day, s: int, wallet: list[int], price: int, nq: int, now: float,
-           z: list[float], u: list[float], exact_u: float) -> tuple[float, str, str]:
+def pay_qr(
+    d: Day,
+    s: int,
+    wallet: list[int],
+    price: int,
+    nq: int,
+    now: float,
+    z: list[float],
+    u: list[float],
+    exact_u: float,
+) -> tuple[float, str, str]:
     """QR payment (static or dynamic by stall); returns (duration, method, outcome).
 
     After ``max_qr_attempts`` failures the shopper pays cash if the wallet allows.
@@ -218,8 +235,10 @@ def pay_qr(d: Day, s: int, wallet: list[int], price: int, nq: int, now: float,
     if mode == SPEAKER:
         vdur = 0.0
     elif mode == PHONE:
-        vdur = max(_exp(t["phone_check"][0] + t["phone_check"][1] * z[3]),
-                   _exp(t["notify"][0] + t["notify"][1] * z[6]))
+        vdur = max(
+            _exp(t["phone_check"][0] + t["phone_check"][1] * z[3]),
+            _exp(t["notify"][0] + t["notify"][1] * z[6]),
+        )
     else:
         vdur = d.glance_time
     dur += vdur
@@ -254,8 +273,7 @@ def pay_qr(d: Day, s: int, wallet: list[int], price: int, nq: int, now: float,
             if not under:
                 amount += slip
                 d.event(when, s, name + "_over", slip, "shopper", "vendor", method)
-            elif not dynamic and (mode == SPEAKER
-                                  or (mode == PHONE and u[7] < d.phone_detect)):
+            elif not dynamic and (mode == SPEAKER or (mode == PHONE and u[7] < d.phone_detect)):
                 dur += _exp(t["retry"][0] + t["retry"][1] * z[5])  # tops up the difference
             else:
                 amount -= slip

@@ -1,4 +1,4 @@
-"""Replications: one day per child seed, in-process or in a process pool.
+"""Replications: one day per child seed, in this process or on the task runner's workers.
 
 Replication ``i`` always runs on child ``i`` of ``SeedSequence(seed)``, so results do not
 depend on the number of workers.
@@ -17,29 +17,43 @@ True
 from __future__ import annotations
 
 import math
-import multiprocessing
-import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+import os
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-import pandas as pd
+from cashless.errors import UsageError, require_extra
 
-from cashless.sim.draws import draw_day, fresh_seed
-from cashless.sim.model import Day
-from cashless.sim.params import Scenario
-from cashless.sim.results import METRIC_NAMES, DayResult, build_day_result, summarize
+require_extra("sim", "numpy", "simpy", "pandas")
 
-__all__ = ["COMPARISON_ROWS", "RunResult", "replication_seeds", "run", "simulate_day"]
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
-COMPARISON_ROWS = ("transactions", "throughput_per_hour", "peak_stall_throughput_per_hour",
-                   "wait_mean_s", "wait_p95_s", "service_mean_s", "lost_sales",
-                   "errors_per_1000", "loss_per_million_vnd", "reconciliation_gap_vnd")
+from cashless.sim.draws import draw_day, fresh_seed  # noqa: E402
+from cashless.sim.model import Day  # noqa: E402
+from cashless.sim.parallel import run_tasks  # noqa: E402
+from cashless.sim.params import Scenario  # noqa: E402
+from cashless.sim.results import (  # noqa: E402
+    HEADLINE_METRICS,
+    METRIC_NAMES,
+    DayResult,
+    build_day_result,
+    summarize,
+)
+from cashless.sim.scenario import load_scenario  # noqa: E402
+
+__all__ = [
+    "RunResult",
+    "check_replications",
+    "check_seed",
+    "replication_seeds",
+    "run",
+    "simulate_day",
+]
 
 
-def replication_seeds(seed: int | np.random.SeedSequence,
-                      replications: int) -> list[np.random.SeedSequence]:
+def replication_seeds(
+    seed: int | np.random.SeedSequence, replications: int
+) -> list[np.random.SeedSequence]:
     """Child seeds of ``seed``, one per replication (the same whatever the worker count).
 
     >>> [s.spawn_key for s in replication_seeds(5, 2)]
@@ -48,16 +62,45 @@ def replication_seeds(seed: int | np.random.SeedSequence,
     return fresh_seed(seed).spawn(replications)
 
 
+def check_replications(replications: object) -> int:
+    """``replications`` as an int >= 1, or :class:`~cashless.errors.UsageError`.
+
+    >>> check_replications(0)
+    Traceback (most recent call last):
+    cashless.errors.UsageError: replications must be a whole number >= 1, got 0
+    """
+    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
+        raise UsageError(f"must be a whole number >= 1, got {replications!r}", field="replications")
+    return replications
+
+
+def check_seed(seed: object) -> None:
+    """Raise :class:`~cashless.errors.UsageError` unless ``seed`` is an int >= 0 or a SeedSequence.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    cashless.errors.UsageError: seed must be an integer >= 0 or a SeedSequence, got -1
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UsageError(f"must be an integer >= 0 or a SeedSequence, got {seed!r}", field="seed")
+
+
 def simulate_day(scenario: Scenario, seed: int | np.random.SeedSequence) -> DayResult:
     """Simulate one market day of ``scenario`` with ``seed``; a top-level, picklable call."""
+    if not isinstance(scenario, Scenario):
+        raise UsageError(f"must be a Scenario, got {type(scenario).__name__}", field="scenario")
+    check_seed(seed)
     day = Day(scenario, draw_day(scenario, seed))
     return build_day_result(day.run())
 
 
-def _one(args: tuple[Scenario, np.random.SeedSequence, bool]) -> tuple[dict, DayResult | None]:
-    scenario, seed, keep = args
-    res = simulate_day(scenario, seed)
-    return res.metrics, (res if keep else None)
+def _replicate(
+    scenario: Scenario, seed: np.random.SeedSequence, keep: bool
+) -> tuple[dict[str, float], DayResult | None]:
+    day = simulate_day(scenario, seed)
+    return day.metrics, (day if keep else None)
 
 
 @dataclass(frozen=True)
@@ -65,8 +108,9 @@ class RunResult:
     """Replications of one scenario.
 
     ``replications`` has one row per replication (column ``replication`` plus one column
-    per metric of :data:`METRIC_NAMES`); ``summary`` is indexed by metric with columns
-    mean, sd, n, ci_low, ci_high; ``days`` holds each :class:`DayResult` when kept.
+    per metric of :data:`~cashless.sim.results.METRIC_NAMES`); ``summary`` is indexed by
+    metric with columns mean, sd, n, ci_low, ci_high; ``days`` holds each
+    :class:`~cashless.sim.results.DayResult` when kept.
     """
 
     scenario: Scenario
@@ -75,51 +119,51 @@ class RunResult:
     days: tuple[DayResult, ...] | None = None
 
     def comparison(self) -> pd.DataFrame:
-        """Cash versus QR (and all): mean and 95 % CI half-width of each headline metric."""
+        """Cash versus QR (and all): mean and 95 % CI half-width of each headline metric.
+
+        One row per name of :data:`~cashless.sim.results.HEADLINE_METRICS`; columns
+        ``cash``, ``cash_ci``, ``qr``, ``qr_ci``, ``all``, ``all_ci``.
+        """
         rows = []
-        for m in COMPARISON_ROWS:
-            row = {"metric": m}
-            for g in ("cash", "qr", "all"):
-                s = self.summary.loc[f"{g}.{m}"]
-                row[g] = s["mean"]
-                half = (s["ci_high"] - s["mean"]) if s["n"] > 1 else math.nan
-                row[f"{g}_ci"] = half
+        for metric in HEADLINE_METRICS:
+            row: dict[str, Any] = {"metric": metric}
+            for group in ("cash", "qr", "all"):
+                s = self.summary.loc[f"{group}.{metric}"]
+                row[group] = s["mean"]
+                row[f"{group}_ci"] = (s["ci_high"] - s["mean"]) if s["n"] > 1 else math.nan
             rows.append(row)
         return pd.DataFrame(rows).set_index("metric")
 
 
-def _iterate(tasks: list, workers: int) -> Iterator[tuple[dict, DayResult | None]]:
-    if workers <= 1 or len(tasks) <= 1:
-        yield from map(_one, tasks)
-        return
-    # forkserver: forking a parent that runs threads (tqdm, dask) is unsafe
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-    ctx = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_one, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
-
-
-def run(scenario: Scenario, replications: int = 10, seed: int | np.random.SeedSequence = 0,
-        workers: int = 1, progress: bool = False, keep_days: bool = False) -> RunResult:
+def run(
+    scenario: Scenario | str | os.PathLike[str],
+    replications: int = 10,
+    seed: int | np.random.SeedSequence = 0,
+    workers: int = 1,
+    progress: bool = False,
+    keep_days: bool = False,
+) -> RunResult:
     """Simulate ``replications`` days and summarise them with 95 % confidence intervals.
 
-    ``workers=1`` runs in this process; more uses a process pool; the results are the same.
-    ``progress`` shows a tqdm bar on stderr (the CLI turns it on only for a terminal).
+    ``scenario`` is a :class:`Scenario`, a preset name or a ``.toml`` file (see
+    :func:`~cashless.sim.scenario.load_scenario`). ``workers=1`` runs in this process;
+    more use local worker processes (:func:`~cashless.sim.parallel.run_tasks`); the
+    results are the same. ``progress`` shows a bar on a terminal or in a notebook.
+    Raises :class:`~cashless.errors.ScenarioError` for a bad scenario and
+    :class:`~cashless.errors.UsageError` for a bad count.
     """
-    if replications < 1:
-        raise ValueError("replications must be >= 1")
+    scenario = load_scenario(scenario)
+    check_replications(replications)
+    check_seed(seed)
     seeds = replication_seeds(seed, replications)
-    tasks = [(scenario, s, keep_days) for s in seeds]
-    it = _iterate(tasks, workers)
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(it, total=replications, file=sys.stderr, unit="day", leave=False)
-    metrics, days = [], []
-    for m, d in it:
-        metrics.append(m)
-        days.append(d)
-    reps = pd.DataFrame(metrics, columns=list(METRIC_NAMES))
+    outputs = run_tasks(
+        _replicate,
+        [(scenario, s, keep_days) for s in seeds],
+        workers=workers,
+        progress=progress,
+    )
+    reps = pd.DataFrame([metrics for metrics, _ in outputs], columns=list(METRIC_NAMES))
     reps.insert(0, "replication", range(replications))
     summary = summarize(reps.drop(columns="replication"))
-    return RunResult(scenario, reps, summary, tuple(days) if keep_days else None)
+    days = tuple(day for _, day in outputs if day is not None) if keep_days else None
+    return RunResult(scenario, reps, summary, days)

@@ -16,6 +16,8 @@ import json
 import math
 from typing import Any
 
+from cashless.errors import ScenarioError
+
 __all__ = ["dumps", "dumps_value"]
 
 
@@ -35,7 +37,7 @@ def dumps_value(v: Any) -> str:
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, (tuple, list)):
         return "[" + ", ".join(dumps_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+    raise ScenarioError(f"cannot write {type(v).__name__} as TOML")
 
 
 def _table(obj: Any) -> list[str]:
@@ -52,7 +54,7 @@ def dumps(scenario: Any, sections: tuple[str, ...]) -> str:
     """The whole scenario: name, description, one table per section, [[categories]]."""
     out = [
         "# cashless market scenario. Money in VND (integers), times in seconds.",
-        "# [A] marks an assumption of the reference (market-sim §5): replace it with local data.",
+        "# [A] marks an assumption of market-sim §5: replace it with local data.",
         f"name = {dumps_value(scenario.name)}",
         f"description = {dumps_value(scenario.description)}",
     ]

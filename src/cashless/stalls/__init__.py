@@ -1,7 +1,8 @@
 """Stalls: the registry of a market's stalls, their QR codes, printed cards and photo checks.
 
 Each module needs an extra beyond the standard library and says which when it is missing:
-:mod:`~cashless.stalls.registry` (none), :mod:`~cashless.stalls.qr` (``qr``),
+:mod:`~cashless.stalls.registry` and :mod:`~cashless.stalls.layout` (none),
+:mod:`~cashless.stalls.qr` (``qr``), :mod:`~cashless.stalls.fonts`,
 :mod:`~cashless.stalls.sheet` and :mod:`~cashless.stalls.card` (``print``),
 :mod:`~cashless.stalls.verify` (``verify``).
 
@@ -10,3 +11,5 @@ Each module needs an extra beyond the standard library and says which when it is
 >>> Stall("A01", "Rau", "Nguyễn Văn A", lookup_bank("VCB"), "0011001234567").payload[-4:]
 '2E94'
 """
+
+__all__: list[str] = []

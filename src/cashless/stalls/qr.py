@@ -18,12 +18,15 @@ Every symbol is a full QR code (never Micro QR), at the error-correction level a
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from cashless._io import atomic_path
-from cashless.errors import FormatError, LengthError
+from cashless.errors import CharsetError, LengthError, OutputError, UsageError, require_extra
+
+require_extra("qr", "segno", "PIL")
 
 if TYPE_CHECKING:
     import segno
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ERROR_LEVELS",
+    "KINDS",
     "QUIET_ZONE",
+    "Mode",
     "make_qr",
     "matrix_rows",
     "save",
@@ -40,6 +45,8 @@ __all__ = [
 ]
 
 ERROR_LEVELS = ("L", "M", "Q", "H")
+#: File kinds :func:`save` writes.
+KINDS = ("png", "svg", "pdf")
 #: Modules of light margin around the symbol (ISO/IEC 18004:2015, 6.3.8).
 QUIET_ZONE = 4
 
@@ -60,11 +67,19 @@ _VERSION_GROUPS = ((1, 9), (10, 26), (27, 40))
 _BYTE_ENCODING = "utf-8"
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode(_BYTE_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _group(version: int) -> int:
     for index, (low, high) in enumerate(_VERSION_GROUPS):
         if low <= version <= high:
             return index
-    raise ValueError(f"QR version must be 1-40, not {version}")
+    raise UsageError(f"must be a QR version from 1 to 40, not {version!r}", field="version")
 
 
 def _char_cost(char: str, mode: Mode) -> int | None:
@@ -125,9 +140,9 @@ def segment(text: str, *, version: int = 1) -> list[tuple[str, Mode]]:
     modes: list[Mode] = []
     for index in range(len(text) - 1, -1, -1):
         modes.append(mode)
-        before = prev[index][mode]
-        if before is not None:
-            mode = before
+        previous = prev[index][mode]
+        if previous is not None:
+            mode = previous
     modes.reverse()
     segments: list[tuple[str, Mode]] = []
     for char, mode in zip(text, modes, strict=True):
@@ -170,14 +185,21 @@ def make_qr(payload: str, *, error: str = "M", mixed: bool = True) -> segno.QRCo
 
     level = error.upper() if isinstance(error, str) else error
     if level not in ERROR_LEVELS:
-        raise FormatError(f"error level must be one of L, M, Q, H, not {error!r}")
+        raise UsageError(
+            f"(the error-correction level) must be one of {', '.join(ERROR_LEVELS)}, not {error!r}",
+            field="error",
+        )
     if not isinstance(payload, str) or not payload:
         raise LengthError("payload: empty; a QR code needs some text")
+    if not _encodable(payload):
+        raise CharsetError("payload: holds characters UTF-8 cannot encode (lone surrogates)")
     try:
         if not mixed:
             return segno.make_qr(payload, error=level, boost_error=False)
         for low, high in _VERSION_GROUPS:
-            qr = segno.make_qr(_segno_content(payload, low), error=level, boost_error=False)
+            # segno takes a list of (text, mode, encoding) segments; its stubs list only str
+            segments: Any = _segno_content(payload, low)
+            qr = segno.make_qr(segments, error=level, boost_error=False)
             if qr.version <= high:  # type: ignore[operator]
                 return qr
         return qr
@@ -220,8 +242,8 @@ def to_image(qr: segno.QRCode, *, scale: int = 10, border: int = QUIET_ZONE) -> 
     """
     from PIL import Image
 
-    if scale < 1 or border < 0:
-        raise FormatError(f"scale must be >= 1 and border >= 0, not {scale} and {border}")
+    _check_whole("scale", scale, 1)
+    _check_whole("border", border, 0)
     size = len(qr.matrix)
     width = size + 2 * border
     rows = bytearray(b"\xff" * (width * width))
@@ -232,6 +254,11 @@ def to_image(qr: segno.QRCode, *, scale: int = 10, border: int = QUIET_ZONE) -> 
     if scale != 1:
         image = image.resize((width * scale, width * scale), Image.Resampling.NEAREST)
     return image.convert("1")
+
+
+def _check_whole(name: str, value: object, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise UsageError(f"must be a whole number >= {least}, not {value!r}", field=name)
 
 
 def save(
@@ -245,24 +272,33 @@ def save(
     """Write ``qr`` as PNG, SVG or PDF (``kind``, or the file suffix); files are written atomically.
 
     For SVG and PDF, ``scale`` is the size of one module in the output unit (px / pt).
-    Returns the path written, or None for a stream.
+    Returns the path written, or None for a stream. A bad ``kind``, ``scale`` or
+    ``border`` raises :class:`~cashless.errors.UsageError`; a file suffix other than
+    ``.png``, ``.svg`` or ``.pdf`` raises :class:`~cashless.errors.OutputError`.
     """
-    if isinstance(target, (str, os.PathLike)):
-        path = Path(target)
-        kind = (kind or path.suffix.lstrip(".")).lower()
-    elif kind is None:
-        raise FormatError("kind (png, svg or pdf) is needed when writing to a stream")
-    else:
-        path = None
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
+        raise UsageError(f"must be a number > 0, not {scale!r}", field="scale")
+    _check_whole("border", border, 0)
+    if kind is not None:
+        if not isinstance(kind, str) or kind.lower() not in KINDS:
+            raise UsageError(f"must be one of {', '.join(KINDS)}, not {kind!r}", field="kind")
         kind = kind.lower()
-    if kind not in ("png", "svg", "pdf"):
-        raise FormatError(f"output kind must be png, svg or pdf, not {kind!r}")
-    options: dict[str, object] = {"kind": kind, "scale": scale, "border": border}
+    if not isinstance(target, (str, os.PathLike)):
+        if kind is None:
+            raise UsageError("is needed (png, svg or pdf) when writing to a stream", field="kind")
+        qr.save(target, **_options(kind, scale, border))
+        return None
+    path = Path(target)
+    kind = kind or path.suffix.lstrip(".").lower()
+    if kind not in KINDS:
+        raise OutputError(f"{str(target)!r} must end in .png, .svg or .pdf (or give kind)")
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        qr.save(stream, **_options(kind, scale, border))
+    return path
+
+
+def _options(kind: str, scale: float, border: int) -> dict[str, Any]:
+    options: dict[str, Any] = {"kind": kind, "scale": scale, "border": border}
     if kind == "svg":
         options["xmldecl"] = False
-    if path is None:
-        qr.save(target, **options)
-        return None
-    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
-        qr.save(stream, **options)
-    return path
+    return options

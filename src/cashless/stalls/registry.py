@@ -6,8 +6,9 @@ Columns (header names, any order; ``,`` or ``;`` separated; UTF-8 with or withou
 ``amount`` (whole VND), ``purpose`` and ``category`` are optional columns and may be
 left empty. ``bank`` is a BIN, a bank code or a short name from the bank directory.
 
-Every row is checked and every problem is reported together (line number, column,
-reason) in one :class:`~cashless.errors.RegistryError`; ``skip_bad=True`` keeps the good
+Every row is checked and every problem is reported together, each a
+:class:`cashless._io.Problem` (line, column, reason), in one
+:class:`~cashless.errors.RegistryError`; ``skip_bad=True`` keeps the good
 rows and returns the problems instead. Each stall carries its VietQR ``payload`` and a
 short ``check_code`` printed beside the QR code, so a sticker pasted over the code shows
 a code that no longer matches.
@@ -23,26 +24,23 @@ a code that no longer matches.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
-from typing import NamedTuple
 
+from cashless._io import CsvTable, Problem, csv_error, read_csv, read_csv_file
 from cashless.banks import Bank, lookup_bank
-from cashless.errors import CashlessError, RegistryError
+from cashless.errors import CashlessError, RegistryError, UnknownStallError
+from cashless.payload.spec import max_length
 from cashless.payload.text import fold, nfc
 from cashless.payload.vietqr import VietQR
 
 __all__ = [
     "COLUMNS",
     "REQUIRED_COLUMNS",
-    "Problem",
     "Registry",
     "Stall",
     "check_code",
@@ -50,10 +48,17 @@ __all__ = [
     "parse_registry",
 ]
 
-COLUMNS = ("stall_id", "stall_name", "vendor_name", "bank", "account", "amount", "purpose",
-           "category")
+COLUMNS = (
+    "stall_id",
+    "stall_name",
+    "vendor_name",
+    "bank",
+    "account",
+    "amount",
+    "purpose",
+    "category",
+)
 REQUIRED_COLUMNS = COLUMNS[:5]
-_ACCOUNT_MAX = 19  # VietQR 38.01.01
 _ACCOUNT = re.compile(r"[A-Za-z0-9]+")
 # Whole dong, optionally grouped by thousands with one separator: 50000, 50.000, 50,000.
 _AMOUNT = re.compile(r"\d+|\d{1,3}(?:([., \u00a0])\d{3})(?:\1\d{3})*")
@@ -75,17 +80,6 @@ def check_code(payload: str) -> str:
     number = int.from_bytes(hashlib.sha256(payload.encode("utf-8")).digest()[:4], "big") >> 2
     chars = "".join(_CROCKFORD[(number >> shift) & 31] for shift in (25, 20, 15, 10, 5, 0))
     return f"{chars[:3]}-{chars[3:]}"
-
-
-class Problem(NamedTuple):
-    """One problem in a registry file: 1-based line number (1 = header), column and reason."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -138,9 +132,13 @@ class Registry:
         return len(self.stalls)
 
     def __getitem__(self, stall_id: str) -> Stall:
+        """The stall with this id (case-insensitive).
+
+        Raises :class:`~cashless.errors.UnknownStallError` naming the registry's source.
+        """
         found = self.get(stall_id)
         if found is None:
-            raise KeyError(stall_id)
+            raise UnknownStallError(f"no stall has the id {stall_id!r}", source=self.source)
         return found
 
     def get(self, stall_id: str) -> Stall | None:
@@ -162,19 +160,6 @@ class Registry:
         return [s for s in self.stalls if s.bank.bin == bin and s.account == account]
 
 
-def _decode(data: bytes) -> tuple[str | None, Problem | None]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, Problem(1, "-", "the file is UTF-16; save it as 'CSV UTF-8'")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, Problem(
-            line, "-",
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'",
-        )
-
-
 def _amount(text: str) -> tuple[int | None, str | None]:
     if not text:
         return None, None
@@ -183,16 +168,17 @@ def _amount(text: str) -> tuple[int | None, str | None]:
     value = int(re.sub(r"\D", "", text))
     if value <= 0:
         return None, f"{text!r}: the amount must be more than 0"
-    if value >= 10**13:
-        return None, f"{text!r}: more than 13 digits, the limit of VietQR field 54"
+    if len(str(value)) > max_length("54"):
+        return None, f"{text!r}: more than {max_length('54')} digits, the limit of VietQR field 54"
     return value, None
 
 
 def _account(text: str) -> str | None:
     if not text:
         return "empty; give the bank account number"
-    if len(text) > _ACCOUNT_MAX:
-        return f"{text!r} is {len(text)} characters, the limit is {_ACCOUNT_MAX}"
+    limit = max_length("38.01.01")
+    if len(text) > limit:
+        return f"{text!r} is {len(text)} characters, the limit is {limit}"
     if not _ACCOUNT.fullmatch(text):
         bad = "".join(sorted({c for c in text if not (c.isascii() and c.isalnum())}))
         return f"{text!r} holds {bad!r}; only letters A-Z and digits are allowed"
@@ -258,73 +244,47 @@ def parse_registry(
 ) -> Registry:
     """Validate registry CSV text (``bytes`` are decoded as UTF-8, BOM allowed).
 
-    Raises :class:`~cashless.errors.RegistryError` listing every problem, unless
-    ``skip_bad`` is true: then the good rows come back with ``registry.problems`` set.
-    Problems of the file as a whole (encoding, empty, missing columns) always raise.
+    Raises :class:`~cashless.errors.RegistryError` (``source=source``) listing every
+    problem, unless ``skip_bad`` is true: then the good rows come back with
+    ``registry.problems`` set. Problems of the file as a whole (encoding, empty, missing
+    or unknown columns) always raise.
     """
-    if isinstance(text, bytes):
-        decoded, problem = _decode(text)
-        if problem is not None:
-            raise _error(source, [problem])
-        assert decoded is not None
-        text = decoded
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    while header is not None and not any(cell.strip() for cell in header):
-        header = next(reader, None)
-    if header is None:
-        raise _error(source, [Problem(1, "-", "the file is empty; expected a header row")])
-    names = [nfc(cell).strip().lower() for cell in header]
-    header_line = reader.line_num
-    problems = [
-        Problem(header_line, column, "missing column")
-        for column in REQUIRED_COLUMNS
-        if column not in names
-    ]
-    expected = ", ".join(COLUMNS)
-    for name in dict.fromkeys(names):
-        if name not in COLUMNS:
-            reason = f"unknown column; expected {expected}"
-            problems.append(Problem(header_line, name or "-", reason))
-        elif names.count(name) > 1:
-            problems.append(Problem(header_line, name, "column given twice"))
-    if problems:
-        raise _error(source, problems)
-    stalls: list[Stall] = []
-    seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(names):
-            problems.append(Problem(line, "-", f"{len(row)} fields, the header has {len(names)}"))
-            continue
-        cells = dict.fromkeys(COLUMNS, "")
-        cells.update((name, nfc(cell).strip()) for name, cell in zip(names, row, strict=True))
-        stall, row_problems = _check_row(cells, line, seen)
-        problems.extend(row_problems)
-        if stall is not None:
-            stalls.append(stall)
-    if not stalls and not problems:
-        raise _error(source, [Problem(header_line, "-", "no stalls: the file has only a header")])
-    if problems and not skip_bad:
-        raise _error(source, problems)
-    return Registry(source, tuple(stalls), tuple(problems))
+    table = read_csv(
+        text,
+        source=source,
+        error=RegistryError,
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        other_columns="refuse",
+    )
+    return _validate(table, source, skip_bad)
 
 
 def load_registry(path: str | PathLike[str], *, skip_bad: bool = False) -> Registry:
     """Read and validate a registry CSV file; see :func:`parse_registry`."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read the registry: {exc.strerror}") from exc
-    return parse_registry(data, source=str(path), skip_bad=skip_bad)
+    table = read_csv_file(
+        path,
+        error=RegistryError,
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        other_columns="refuse",
+    )
+    return _validate(table, str(path), skip_bad)
 
 
-def _error(source: str, problems: list[Problem]) -> RegistryError:
-    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-    listing = "; ".join(str(p) for p in problems)
-    return RegistryError(f"{source}: {count}: {listing}", problems=problems)
+def _validate(table: CsvTable, source: str, skip_bad: bool) -> Registry:
+    problems = list(table.problems)
+    stalls: list[Stall] = []
+    seen: dict[str, int] = {}
+    for line, cells in table.rows:
+        stall, row_problems = _check_row(cells, line, seen)
+        problems.extend(row_problems)
+        if stall is not None:
+            stalls.append(stall)
+    problems.sort(key=lambda problem: problem.line)
+    if not stalls and not problems:
+        empty = Problem(table.header_line, "-", "no stalls: the file has only a header")
+        raise csv_error(RegistryError, source, [empty])
+    if problems and not skip_bad:
+        raise csv_error(RegistryError, source, problems)
+    return Registry(source, tuple(stalls), tuple(problems))

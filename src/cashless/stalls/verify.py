@@ -49,13 +49,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashless.errors import CashlessError, FormatError, NotVietQRError
-from cashless.payload.vietqr import VietQR, parse
-from cashless.stalls.registry import Registry, Stall, check_code
+from cashless.errors import (
+    CashlessError,
+    NotVietQRError,
+    UnknownStallError,
+    require_extra,
+)
+
+require_extra("verify", "zxingcpp", "PIL", "segno")
+
+from cashless.payload.vietqr import VietQR, parse  # noqa: E402
+from cashless.stalls.registry import Registry, Stall, check_code  # noqa: E402
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -112,31 +120,43 @@ def _differences(code: VietQR, registered: Stall) -> str:
     return ", ".join(changed) or "other fields differ"
 
 
+def _paying(
+    verdict: str, code: VietQR, payload: str, exact: Stall | None, stall: str | None, reason: str
+) -> Record:
+    """A record for a code that parsed: what it pays, and which stall's payload it is."""
+    return Record(
+        "",
+        0,
+        verdict,
+        stall=stall,
+        found_stall=exact.stall_id if exact else None,
+        bin=code.bin,
+        account=code.account,
+        amount=code.amount,
+        check_code=check_code(payload),
+        payload=payload,
+        reason=reason,
+    )
+
+
 def judge(payload: str, registry: Registry, expected: Stall | None = None) -> Record:
     """The verdict on one decoded text (``photo`` and ``index`` left empty)."""
+    expected_id = expected.stall_id if expected else None
     try:
         code = parse(payload)
     except NotVietQRError as exc:
-        return Record("", 0, "not-vietqr", stall=expected.stall_id if expected else None,
-                      payload=payload, reason=f"{exc.scheme}: {exc.reason}")
+        reason = f"{exc.scheme}: {exc.reason}"
+        return Record("", 0, "not-vietqr", stall=expected_id, payload=payload, reason=reason)
     except CashlessError as exc:
-        return Record("", 0, "not-vietqr", stall=expected.stall_id if expected else None,
-                      payload=payload, reason=f"not a valid VietQR payload: {exc}")
+        reason = f"not a valid VietQR payload: {exc}"
+        return Record("", 0, "not-vietqr", stall=expected_id, payload=payload, reason=reason)
     exact = registry.by_payload(payload)
     owners = registry.by_account(code.bin, code.account)
-    base = {
-        "found_stall": exact.stall_id if exact else None,
-        "bin": code.bin,
-        "account": code.account,
-        "amount": code.amount,
-        "check_code": check_code(payload),
-        "payload": payload,
-    }
     pays = f"pays {code.bin}/{code.account}"
     if expected is not None:
         if payload == expected.payload:
-            return Record("", 0, "ok", stall=expected.stall_id, **base,
-                          reason=f"matches stall {expected.stall_id}")
+            reason = f"matches stall {expected.stall_id}"
+            return _paying("ok", code, payload, exact, expected_id, reason)
         if exact is not None:
             reason = f"this is stall {exact.stall_id}'s code ({pays})"
         elif expected in owners:
@@ -147,17 +167,18 @@ def judge(payload: str, registry: Registry, expected: Stall | None = None) -> Re
         else:
             reason = f"{pays}, an account of no stall in the registry"
         reason += f"; stall {expected.stall_id} should show check code {expected.check_code}"
-        return Record("", 0, "mismatch", stall=expected.stall_id, **base, reason=reason)
+        return _paying("mismatch", code, payload, exact, expected_id, reason)
     if exact is not None:
-        return Record("", 0, "ok", stall=exact.stall_id, **base,
-                      reason=f"matches stall {exact.stall_id}")
+        return _paying(
+            "ok", code, payload, exact, exact.stall_id, f"matches stall {exact.stall_id}"
+        )
     if owners:
         owner = owners[0]
         reason = f"{pays}, stall {owner.stall_id}'s account, but with "
         reason += _differences(code, owner)
-        return Record("", 0, "mismatch", stall=owner.stall_id, **base, reason=reason)
-    return Record("", 0, "unknown", **base,
-                  reason=f"{pays}, an account of no stall in the registry")
+        return _paying("mismatch", code, payload, exact, owner.stall_id, reason)
+    reason = f"{pays}, an account of no stall in the registry"
+    return _paying("unknown", code, payload, exact, None, reason)
 
 
 def expected_stall(photo: str | os.PathLike[str], registry: Registry) -> Stall | None:
@@ -177,19 +198,26 @@ def _resolve(expect: str | Stall | None, registry: Registry) -> Stall | None:
         return expect
     stall = registry.get(expect) or registry.by_check_code(expect)
     if stall is None:
-        raise FormatError(f"no stall has the id or check code {expect!r}")
+        raise UnknownStallError(
+            f"no stall has the id or check code {expect!r}", source=registry.source
+        )
     return stall
 
 
 def verify_image(
-    image: Image.Image, registry: Registry, *, photo: str = "<image>",
+    image: Image.Image,
+    registry: Registry,
+    *,
+    photo: str = "<image>",
     expected: Stall | None = None,
 ) -> list[Record]:
     """Decode every QR code in a Pillow image and judge each; see the module docstring."""
     import zxingcpp
 
     found = zxingcpp.read_barcodes(
-        image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True
+        image.convert("L"),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        return_errors=True,
     )
     stall_id = expected.stall_id if expected else None
     if not found:
@@ -197,11 +225,17 @@ def verify_image(
     records = []
     for index, barcode in enumerate(found, start=1):
         if not barcode.valid:
-            records.append(Record(photo, index, "unreadable", stall=stall_id,
-                                  reason=f"QR code found but not decoded: {barcode.error}"))
+            records.append(
+                Record(
+                    photo,
+                    index,
+                    "unreadable",
+                    stall=stall_id,
+                    reason=f"QR code found but not decoded: {barcode.error}",
+                )
+            )
             continue
-        record = judge(barcode.text, registry, expected)
-        records.append(Record(**{**record.to_dict(), "photo": photo, "index": index}))
+        records.append(replace(judge(barcode.text, registry, expected), photo=photo, index=index))
     return records
 
 
@@ -210,15 +244,18 @@ def _photos(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*")
-                          if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            out += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            )
         else:
             out.append(path)
     return out
 
 
 def verify_photos(
-    paths: Iterable[str | os.PathLike[str]], registry: Registry, *,
+    paths: Iterable[str | os.PathLike[str]],
+    registry: Registry,
+    *,
     expect: str | Stall | None = None,
 ) -> list[Record]:
     """Judge every code in every photo; folders are searched (recursively) for images.
@@ -238,9 +275,15 @@ def verify_photos(
                 image = ImageOps.exif_transpose(opened)
                 image.load()
         except (OSError, UnidentifiedImageError) as exc:
-            records.append(Record(str(path), 0, "unreadable",
-                                  stall=expected.stall_id if expected else None,
-                                  reason=f"cannot open the image: {exc}"))
+            records.append(
+                Record(
+                    str(path),
+                    0,
+                    "unreadable",
+                    stall=expected.stall_id if expected else None,
+                    reason=f"cannot open the image: {exc}",
+                )
+            )
             continue
         records += verify_image(image, registry, photo=str(path), expected=expected)
     return records
