@@ -28,7 +28,7 @@ from cashless.errors import CashlessError, CsvError
 __all__ = ["build_parser", "main", "run"]
 
 # Each module adds its commands; their handlers import the heavy libraries when run.
-_COMMAND_MODULES = ("payments", "stalls", "simulation", "experiments")
+_COMMAND_MODULES = ("payments", "stalls", "checks", "simulation", "experiments")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Stall commands: ``sheet`` (printable PDF), ``card`` (one card or QR image) and ``verify``.
+"""Stall commands: ``sheet`` (printable PDF) and ``card`` (one card or QR image).
 
 Output paths are checked before any work; the message goes to stderr:
 
@@ -10,7 +10,6 @@ Output paths are checked before any work; the message goes to stderr:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,9 +18,8 @@ from cashless.errors import CsvError, UnknownStallError, UsageError
 
 if TYPE_CHECKING:
     from cashless.stalls.registry import Registry
-    from cashless.stalls.verify import Record
 
-__all__ = ["CARD_SUFFIXES", "SHEET_SUFFIXES", "register"]
+__all__ = ["CARD_SUFFIXES", "SHEET_SUFFIXES", "load_registry_file", "register"]
 
 SHEET_SUFFIXES = (".pdf",)
 #: What :func:`cashless.stalls.card.write_card` writes.
@@ -83,23 +81,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     card.add_argument("--skip-bad", action="store_true", help="ignore bad rows of the CSV")
     card.set_defaults(handler=_card)
 
-    verify = commands.add_parser(
-        "verify",
-        help="check photographed stall codes against the registry",
-        description="Decode every QR code in each photo (files or folders) and judge it against "
-        "the registry: ok, mismatch (a swapped sticker: names the stall it should be and the "
-        "account it pays), unknown, not-vietqr, unreadable. A photo belongs to the stall its "
-        "file or folder is named after (A12.jpg, A12_2.jpg, A12/IMG_1.jpg) or to --stall.",
-        epilog="exit status: 0 when every code is ok, 1 when any is not (or on an error). "
-        "example: cashless verify photos/ --registry examples/stalls.csv",
-    )
-    verify.add_argument("photos", nargs="+", help="photo files or folders of photos")
-    verify.add_argument("--registry", required=True, help="stall registry CSV")
-    verify.add_argument("--stall", help="stall id or printed check code every photo belongs to")
-    verify.add_argument("--json", action="store_true", help="print JSON records, not a table")
-    verify.add_argument("--skip-bad", action="store_true", help="ignore bad rows of the CSV")
-    verify.set_defaults(handler=_verify)
-
 
 def _add_qr_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -116,7 +97,8 @@ def _add_qr_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(path: str, skip_bad: bool) -> Registry:
+def load_registry_file(path: str, skip_bad: bool) -> Registry:
+    """The registry at ``path``; skipped rows (with ``skip_bad``) are reported on stderr."""
     from cashless.stalls.registry import load_registry
 
     try:
@@ -132,7 +114,7 @@ def _sheet(args: argparse.Namespace) -> int:
     from cashless.stalls.sheet import render_sheet
 
     output = check_output_file(args.output, suffixes=SHEET_SUFFIXES)
-    registry = _load(args.registry, args.skip_bad)
+    registry = load_registry_file(args.registry, args.skip_bad)
     sheet = render_sheet(
         registry,
         layout=args.layout,
@@ -163,7 +145,7 @@ def _card(args: argparse.Namespace) -> int:
     output = check_output_file(args.output, suffixes=suffixes)
     if args.scale < 1:
         raise UsageError(f"must be at least 1, got {args.scale}", source="--scale")
-    registry = _load(args.registry, args.skip_bad)
+    registry = load_registry_file(args.registry, args.skip_bad)
     stall = registry.get(args.stall)
     if stall is None:
         raise UnknownStallError(f"no stall {args.stall!r}", source=args.registry)
@@ -194,40 +176,3 @@ def _card(args: argparse.Namespace) -> int:
         f"QR version {qr.version} level {qr.error}"
     )
     return 0
-
-
-def _verify(args: argparse.Namespace) -> int:
-    from cashless.stalls.verify import verify_photos
-
-    registry = _load(args.registry, args.skip_bad)
-    records = verify_photos(args.photos, registry, expect=args.stall)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
-    else:
-        _table(records)
-    return 0 if records and all(r.verdict == "ok" for r in records) else 1
-
-
-def _table(records: list[Record]) -> None:
-    header = ("photo", "#", "verdict", "stall", "is", "check", "pays", "reason")
-    rows = [
-        (
-            r.photo,
-            str(r.index),
-            r.verdict,
-            r.stall or "-",
-            r.found_stall or "-",
-            r.check_code or "-",
-            f"{r.bin}/{r.account}" if r.account else "-",
-            r.reason,
-        )
-        for r in records
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]).rstrip())
-    counts = {
-        v: sum(r.verdict == v for r in records) for v in dict.fromkeys(r.verdict for r in records)
-    }
-    print(", ".join(f"{n} {v}" for v, n in counts.items()) or "no photos")
