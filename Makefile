@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # `make notebooks` runs them at full size.
 NOTEBOOK_SMALL := CASHLESS_NOTEBOOK_REPLICATIONS=2 CASHLESS_NOTEBOOK_SCALE=0.25
 export MPLBACKEND ?= Agg
+# The web page's browser tests drive Debian's Chromium through its chromedriver.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench notebooks clean
 
@@ -24,12 +26,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python examples/demo.py
 
+$(VENV)/.browser: | $(BIN)/python
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver)
+	touch $@
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(VENV)/.browser
 	$(NOTEBOOK_SMALL) $(BIN)/python -m pytest tests src README.md --nbmake notebooks
 
 notebooks: $(VENV)/.installed-test

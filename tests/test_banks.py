@@ -411,3 +411,119 @@ def test_non_utf8_user_csv(tmp_path: Path) -> None:
 def test_missing_user_csv(tmp_path: Path) -> None:
     with pytest.raises(DirectoryError, match="cannot read"):
         load_directory(tmp_path / "nope.csv")
+
+
+# --- issue 12: banks as people write them; the rebuild script ---------------------------
+
+PEOPLE_WRITE = {
+    "BVBank": "970454",
+    "MBV": "970414",
+    "Vikki": "970406",
+    "Ngân hàng Á Châu": "970416",
+    "Ngân hàng Quân đội": "970422",
+    "Vietcom": "970436",
+    "Techcom": "970407",
+    "Sacom": "970403",
+    "Agri": "970405",
+    "Shinhan": "970424",
+    "Nam A": "970428",
+    "Viet Capital": "970454",
+    "NGÂN HÀNG TMCP NGOẠI THƯƠNG": "970436",
+    "vcbneo": "970444",
+    "Lộc Phát": "970449",
+    "LienVietPostBank": "970449",
+}
+
+
+@pytest.mark.parametrize(("written", "bin_text"), PEOPLE_WRITE.items())
+def test_banks_as_people_write_them(written: str, bin_text: str) -> None:
+    from cashless.banks.directory import match_bank
+
+    assert lookup_bank(written).bin == bin_text
+    assert match_bank(written).bank.bin == bin_text
+
+
+def test_aliases_name_real_bins_and_never_shadow_a_code() -> None:
+    from cashless.banks.aliases import ALIASES
+    from cashless.banks.directory import match_bank
+
+    directory = load_directory()
+    for alias, bin_text, since, source in ALIASES:
+        assert bin_text in directory and since and source
+        assert match_bank(alias).bank.bin == bin_text
+    for bank in directory:  # codes and short names still win over aliases
+        if bank.code:
+            assert match_bank(bank.code).how in ("code", "bin")
+
+
+def test_mbv_lists_only_its_bank_and_ambiguous_prefixes_match_nothing(capsys) -> None:
+    from cashless.cli import main
+
+    assert main(["banks", "MBV"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("970414")
+    with pytest.raises(UnknownBankError):
+        lookup_bank("Viet")  # VietinBank, Vietcombank, VietBank, ...: no guess
+
+
+def _rebuild_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "rebuild_banks.py"
+    spec = importlib.util.spec_from_file_location("rebuild_banks", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rebuild_follows_the_readme_rules(tmp_path: Path) -> None:
+    rebuild = _rebuild_module()
+    sbv = [
+        {"bin": "970459", "name": "Ngân hàng CIMB (register)"},
+        {"bin": "970436", "name": "Ngoại thương"},
+    ]
+    vietqr = [
+        {
+            "bin": "422589",
+            "code": "CIMB",
+            "short_name": "CIMB",
+            "name": "CIMB vn",
+            "swift": "CIBBVNVN",
+        },
+        {
+            "bin": "970436",
+            "code": "VCB",
+            "short_name": "Vietcombank",
+            "name": "VCB io",
+            "swift": "",
+        },
+    ]
+    extra = [
+        {
+            "bin": "970459",
+            "code": "CIMB",
+            "short_name": "CIMBBank",
+            "name": "",
+            "swift": "CIBBVNVN",
+        },
+        {"bin": "970436", "code": "X", "short_name": "Y", "name": "Z", "swift": "BFTVVNVX"},
+    ]
+    rows = rebuild.rebuild(sbv, vietqr, [extra])
+    assert [row["bin"] for row in rows] == ["422589", "970436", "970459"]
+    vcb, cimb = rows[1], rows[2]
+    assert (vcb["code"], vcb["short_name"], vcb["name"], vcb["swift"]) == (
+        "VCB", "Vietcombank", "Ngoại thương", "BFTVVNVX",
+    )  # fmt: skip
+    assert (cimb["code"], cimb["name"]) == ("", "Ngân hàng CIMB (register)")
+    with pytest.raises(rebuild.RebuildError, match="SWIFT codes disagree"):
+        rebuild.rebuild([], vietqr, [[{**extra[0], "bin": "422589", "swift": "OTHERXXX"}]])
+
+
+def test_rebuild_reproduces_the_bundled_file_byte_for_byte(tmp_path: Path) -> None:
+    rebuild = _rebuild_module()
+    bundled = rebuild.BUNDLED
+    copy = tmp_path / "banks.csv"
+    assert rebuild.main(["--extra", str(bundled), "-o", str(copy)]) == 0
+    assert copy.read_bytes() == bundled.read_bytes()
+    assert rebuild.main(["--extra", str(bundled), "-o", str(bundled), "--check"]) == 0

@@ -150,7 +150,9 @@ def test_nested_error_reports_path_and_absolute_position() -> None:
 # -- property tests -----------------------------------------------------------------
 
 _text = st.text(
-    alphabet=st.characters(blacklist_categories=["Cs"], min_codepoint=0x20, max_codepoint=0x2FFF),
+    alphabet=st.characters(
+        blacklist_categories=["Cs", "Cc"], min_codepoint=0x20, max_codepoint=0x2FFF
+    ),
     min_size=1,
     max_size=30,
 )

@@ -496,3 +496,32 @@ def test_importing_the_sweep_and_plot_modules_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+SMALL_SWEEP = ["sweep", "--set", "market.stalls_scale=0.02", "--replications", "1"]
+
+
+def test_cli_sweep_refuses_a_read_only_summary_before_work_and_writes_neither(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.csv").write_text("old r")
+    (tmp_path / "s.csv").write_text("old s")
+    (tmp_path / "s.csv").chmod(0o444)
+    assert main([*SMALL_SWEEP, "-o", "r.csv", "--summary-output", "s.csv"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("cashless: --summary-output: 's.csv' is read-only")
+    assert (tmp_path / "r.csv").read_text() == "old r"
+    assert (tmp_path / "s.csv").read_text() == "old s"
+
+
+def test_cli_sweep_writes_a_table_to_stdout_with_dash(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*SMALL_SWEEP, "-o", "-", "--summary-output", "s.csv"]) == 0
+    out, err = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(out))
+    assert len(table) == 1 and "point" in table.columns
+    assert "mean ± 95% CI" in err and "wrote -" in err and "wrote s.csv" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]
+    assert main([*SMALL_SWEEP, "-o", "-", "--summary-output", "-"]) == 1
+    assert "only one output can go to stdout" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cashless._io import CsvRow, Problem, csv_error, read_csv, read_csv_file
+from cashless._io import CSV_FIELD_LIMIT, CsvRow, Problem, csv_error, read_csv, read_csv_file
 from cashless.errors import DirectoryError, RegistryError
 
 COLUMNS = ("id", "name", "note")
@@ -72,7 +71,7 @@ def test_header_problems_raise_together() -> None:
         (b"\n \n", (1, "the file is empty")),
         ("id,name\n1,Hà\n".encode("utf-16"), (1, "UTF-16")),
         ("id,name\n1,Hà\n".encode("cp1258"), (2, "not UTF-8 text (byte 0x")),
-        ("id,name\n1," + "x" * (csv.field_size_limit() + 1) + "\n", (2, "not readable as CSV")),
+        ('id,name\n1,"' + "x" * (CSV_FIELD_LIMIT + 1) + "\n", (2, "probably never closed")),
     ],
 )
 def test_file_level_problems(data: str | bytes, expected: tuple[int, str]) -> None:
@@ -113,3 +112,37 @@ def test_junk_raises_only_the_given_error(data: str | bytes) -> None:
         assert exc.problems and all(isinstance(p, Problem) for p in exc.problems)
     else:
         assert all(set(row.cells) == set(COLUMNS) for row in table.rows)
+
+
+def test_a_stray_quote_is_reported_by_line_and_does_not_swallow_rows_silently() -> None:
+    small = read('id,name\n1,"Lan\n2,Mai\n3,Hoa\n')
+    assert small.rows == ()
+    assert small.problems[0].line == 2
+    assert "probably never closed" in small.problems[0].reason
+    # A file larger than Python's default 128 KiB field limit: no _csv.Error.
+    big = 'id,name\n1,"Lan\n' + "".join(f"{k},Mai {k}\n" for k in range(2, 40_000))
+    table = read(big)
+    assert table.rows == () and table.problems[0].line == 2
+
+
+def test_control_characters_and_surrogates_are_row_problems_with_positions() -> None:
+    table = read("id,name\n1,La\x07n\n2,Mai\n3,Ho\ud800a\n")
+    assert [row.line for row in table.rows] == [3]
+    assert table.problems == (
+        Problem(2, "name", "holds a control character (U+0007) at character 3"),
+        Problem(4, "name", "holds a lone surrogate (U+D800) at character 3"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p / "nonexist.csv", "cannot read the file: it does not exist"),
+        (lambda p: p / "no" / "r.csv", "the folder"),
+        (lambda p: p, "it is a folder"),
+    ],
+)
+def test_a_missing_or_unreadable_file_says_why(tmp_path: Path, make, reason: str) -> None:
+    with pytest.raises(RegistryError, match=reason) as info:
+        read_csv_file(make(tmp_path), error=RegistryError, columns=COLUMNS, required=("id",))
+    assert info.value.source == str(make(tmp_path))

@@ -71,7 +71,10 @@ def test_losses_by_cause_for_one_run(one_run):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["cash", "QR"]
     assert len(ax.patches) > 0
     causes = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {c.get_label() for c in ax.containers} == set(causes)
+    from matplotlib.container import BarContainer
+
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert {c.get_label() for c in bars} == set(causes)
     # The stacked bars add up to each method's total loss per million.
     summary = one_run.summary["mean"]
     for method, side in (("cash", -1), ("qr", 1)):
@@ -84,7 +87,9 @@ def test_losses_by_cause_for_one_run(one_run):
 
 
 def test_losses_by_cause_across_a_sweep(swept):
-    fig = plots.losses_by_cause(swept, x="payments.qr_share")
+    with pytest.raises(UsageError, match=r"also varies payments\.speaker_share"):
+        plots.losses_by_cause(swept, x="payments.qr_share")  # no silent average over it
+    fig = plots.losses_by_cause(swept, x="payments.qr_share", where={"payments.speaker_share": 1.0})
     (ax,) = fig.axes
     assert ax.get_xlabel().startswith("QR share")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0%", "50%", "90%"]
@@ -216,9 +221,160 @@ def test_bad_inputs_raise_usage_or_output_errors(swept, tmp_path):
         plots.metric_vs(pd.DataFrame({"x": [1]}), "payments.qr_share", "all.wait_mean_s")
     with pytest.raises(UsageError, match="group"):
         tables.headline_summary(swept, group="card")
-    fig = plots.metric_vs(swept, "payments.qr_share", "all.wait_mean_s")
+    fig = plots.metric_vs(
+        swept, "payments.qr_share", "all.wait_mean_s", where={"payments.speaker_share": 0.0}
+    )
     with pytest.raises(OutputError, match="must end in"):
         plots.savefigure(fig, tmp_path / "figure.xlsx")
     with pytest.raises(OutputError, match="does not exist"):
         plots.savefigure(fig, tmp_path / "missing" / "figure.png")
     assert plots.savefigure(fig, tmp_path / "figure.svg").read_bytes().startswith(b"<?xml")
+
+
+# -- one colour per cause, intervals on stacks, heatmaps, list-valued keys ---------------
+
+
+def _bar_colours(fig: Figure) -> dict[str, tuple]:
+    from matplotlib.container import BarContainer
+
+    (ax,) = fig.axes
+    return {
+        c.get_label(): tuple(c.patches[0].get_facecolor())
+        for c in ax.containers
+        if isinstance(c, BarContainer) and c.patches and not c.get_label().startswith("_")
+    }
+
+
+def test_a_cause_has_the_same_colour_in_every_figure(one_run, swept):
+    from matplotlib.colors import to_rgba
+
+    first = _bar_colours(plots.losses_by_cause(one_run))
+    second = _bar_colours(
+        plots.losses_by_cause(swept, x="payments.qr_share", where={"payments.speaker_share": 0.0})
+    )
+    shared = set(first) & set(second)
+    assert shared
+    for cause in shared:
+        assert (
+            first[cause]
+            == second[cause]
+            == to_rgba(plotstyle.cause_colour(cause.replace(" ", "_")))
+        )
+    colours = [
+        plotstyle.cause_colour(c) for c in __import__("cashless.sim.results").sim.results.CAUSES
+    ]
+    assert len(set(map(tuple, colours))) == len(colours)  # no two causes share a colour
+    assert plotstyle.cause_colour("a_new_cause") == plotstyle.cause_colour("a_new_cause")
+
+
+def test_stacked_loss_bars_carry_the_total_interval(one_run):
+    from matplotlib.container import ErrorbarContainer
+
+    (ax,) = plots.losses_by_cause(one_run).axes
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 2  # cash and QR
+    summary = one_run.summary
+    drawn = sorted(tuple(segment[:, 1]) for c in bars for segment in c.lines[2][0].get_segments())
+    totals = [summary.loc[f"{m}.loss_per_million_vnd"] for m in ("cash", "qr")]
+    expected = sorted((row["ci_low"], row["ci_high"]) for row in totals)
+    assert drawn == [pytest.approx(pair, rel=1e-9) for pair in expected]
+    assert all(low < high for low, high in drawn)  # two days: a real interval, not 0 ± 0
+
+
+def test_heatmap_of_a_two_key_sweep(swept):
+    fig = plots.heatmap(swept, "payments.qr_share", "payments.speaker_share", "all.wait_mean_s")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "QR share"
+    assert ax.get_ylabel() == "speaker share"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0%", "50%", "90%"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0%", "100%"]
+    image = ax.images[0].get_array()
+    assert image.shape == (2, 3)
+    rows = swept.metric("all.wait_mean_s")
+    top_right = rows[(rows["payments.qr_share"] == 0.9) & (rows["payments.speaker_share"] == 1.0)]
+    assert image[1, 2] == pytest.approx(float(top_right["mean"].iloc[0]))
+    assert len(ax.texts) == 6 and "±" in ax.texts[0].get_text()
+    assert fig.axes[1].get_ylabel() == "mean wait (s)"  # the colour bar
+    _renders(fig)
+    with pytest.raises(UsageError):
+        plots.heatmap(swept, "payments.qr_share", "payments.qr_share", "all.wait_mean_s")
+    with pytest.raises(UsageError):
+        plots.heatmap(swept, "payments.qr_share", "payments.dynamic_share", "all.wait_mean_s")
+
+
+def _outage_summary() -> pd.DataFrame:
+    rows = []
+    for point, outages in enumerate([(), ((7200.0, 5040.0),)]):
+        for speaker in (0.0, 1.0):
+            rows.append(
+                {
+                    "point": 2 * point + int(speaker),
+                    "infrastructure.outages": outages,
+                    "payments.speaker_share": speaker,
+                    "metric": "all.wait_mean_s",
+                    "mean": 10.0 + point + speaker,
+                    "sd": 1.0,
+                    "n": 3,
+                    "ci_low": 9.0 + point + speaker,
+                    "ci_high": 11.0 + point + speaker,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_list_valued_keys_are_labelled_in_words():
+    summary = _outage_summary()
+    fig = plots.metric_vs(
+        summary, "infrastructure.outages", "all.wait_mean_s", hue="payments.speaker_share"
+    )
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["no outage", "84 min from 07:00"]
+    assert len(ax.lines) == 2
+    with pytest.raises(UsageError, match="also varies"):
+        plots.metric_vs(summary, "infrastructure.outages", "all.wait_mean_s")
+    fig = plots.heatmap(
+        summary, "infrastructure.outages", "payments.speaker_share", "all.wait_mean_s"
+    )
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["no outage", "84 min from 07:00"]
+    _renders(fig)
+
+
+def test_sensitivity_figures():
+    from cashless.policy import sensitivity as sa
+
+    morris = sa.morris(sa.Ishigami(), ["y"], trajectories=10, replications=1, seed=1)
+    fig = plots.morris_screen(morris)
+    (ax,) = fig.axes
+    assert ax.get_xlabel().startswith("μ*")
+    assert ax.get_ylabel().startswith("σ")
+    names = {t.get_text() for t in ax.texts}
+    assert {"x1", "x2", "x3"} <= names
+    _renders(fig)
+
+    sobol = sa.sobol(sa.Ishigami(), ["y"], base_samples=64, replications=1, seed=1)
+    fig = plots.sobol_bars(sobol)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(sobol.table["parameter"])
+    assert len(ax.patches) == 6
+    st = [p.get_height() for p in ax.patches[3:]]
+    assert st == pytest.approx(list(sobol.table["ST"]))
+    _renders(fig)
+
+    class Shifted(sa.Ishigami):
+        def __call__(self, point, seed):
+            return {"y": super().__call__(point, seed)["y"] + point["x1"] - 1.0}
+
+    flip = sa.flip_point(sa.Ishigami(), Shifted(), "y", "x1", replications=2)
+    fig = plots.flip_points([flip, flip])
+    assert len([a for a in fig.axes if a.get_visible()]) == 2
+    ax = fig.axes[0]
+    assert ax.get_title().startswith("flips at 1")
+    assert ax.get_xlabel() == "x1"
+    _renders(fig)
+    with pytest.raises(UsageError):
+        plots.flip_points([])
+    with pytest.raises(UsageError):
+        plots.morris_screen(pd.DataFrame({"x": [1]}))
+    with pytest.raises(UsageError):
+        plots.sobol_bars(sobol, "nope")

@@ -195,3 +195,37 @@ def test_fuzz_mutated_payloads(watchdog: Callable[[], None]) -> None:
     # of legal order, say), so the test exercises both outcomes
     assert outcomes["refused"] > FUZZ_CASES // 2
     assert outcomes["accepted"] > 0
+
+
+def _fuzz_payload_module() -> Any:
+    """benchmarks/fuzz_payload.py, imported by path (benchmarks/ is not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "benchmarks" / "fuzz_payload.py"
+    spec = importlib.util.spec_from_file_location("fuzz_payload", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_structure_aware_fuzz_sample_raises_only_cashless_errors() -> None:
+    """3,000 structure-aware mutations through every payload entry point and the CLI."""
+    fuzz = _fuzz_payload_module()
+    counts = fuzz.run(FUZZ_CASES, seed=20261203)
+    bugs = {key: value for key, value in counts.items() if key.startswith("other") or key == "hang"}
+    assert bugs == {}
+    assert counts["cases"] == FUZZ_CASES and counts["calls"] == FUZZ_CASES * len(fuzz.CALLS)
+    # the mutations reach every verdict, so the sample tests all of them
+    for outcome in ("ok", "FormatError", "LengthError", "CharsetError", "ChecksumError"):
+        assert counts[outcome] > 0, outcome
+    assert counts["NotVietQRError"] > 0
+
+
+def test_fuzz_cases_are_reproducible_and_varied() -> None:
+    fuzz = _fuzz_payload_module()
+    first = list(fuzz.cases(random.Random(5), 300))
+    assert first == list(fuzz.cases(random.Random(5), 300))
+    assert len(set(first)) > 250
+    assert any(not p.isascii() for p in first) and any(not p.isprintable() for p in first)

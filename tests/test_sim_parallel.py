@@ -82,3 +82,97 @@ def test_a_bad_client_is_a_cashless_error():
         run_tasks(pow, [(2, 2)], client="nowhere")
     with pytest.raises(UsageError, match="got int"):
         run_tasks(pow, [(2, 2)], client=8786)
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://", "tcp://host", "http://h:1", "h:99999", ""])
+def test_a_malformed_address_is_refused_before_any_client_is_built(address, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    import dask.distributed
+
+    from cashless.errors import ClusterError
+
+    def no_client(*args, **kwargs):
+        raise AssertionError("a Client was built")
+
+    monkeypatch.setattr(dask.distributed, "Client", no_client)
+    with pytest.raises(ClusterError, match="not a Dask scheduler address"):
+        run_tasks(pow, [(2, 2)], client=address)
+
+
+def test_a_scheduler_without_workers_fails_within_the_timeout():
+    pytest.importorskip("dask.distributed")
+    import time
+
+    from dask.distributed import LocalCluster
+
+    from cashless.errors import ClusterError
+
+    with LocalCluster(
+        n_workers=0,
+        processes=False,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=":0",
+        protocol="tcp://",
+    ) as cluster:
+        started = time.monotonic()
+        with pytest.raises(ClusterError, match="has no workers") as info:
+            run_tasks(pow, [(2, 2)], client=cluster.scheduler_address, connect_timeout=1.5)
+        assert time.monotonic() - started < 10
+        assert "\n" not in str(info.value)
+
+
+def test_nothing_listening_and_a_foreign_server_are_cluster_errors():
+    pytest.importorskip("dask.distributed")
+    import socket
+    import threading
+    import time
+
+    from cashless.errors import ClusterError
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match="cannot reach"):
+        run_tasks(pow, [(2, 2)], client=f"tcp://127.0.0.1:{port}", connect_timeout=1)
+    assert time.monotonic() - started < 10
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer_http() -> None:
+        for _ in range(5):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+
+    threading.Thread(target=answer_http, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(ClusterError):
+            run_tasks(pow, [(2, 2)], client=address, connect_timeout=1.5)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 15
+
+
+def test_a_cluster_runs_tasks_in_order_and_results_time_out_clearly():
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        processes=False,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=":0",
+        protocol="tcp://",
+    ) as cluster:
+        tasks = [(k, 2) for k in range(5)]
+        assert run_tasks(pow, tasks, client=cluster.scheduler_address) == [k * k for k in range(5)]

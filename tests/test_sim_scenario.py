@@ -13,6 +13,7 @@ from cashless.sim.params import Payments, Scenario
 from cashless.sim.scenario import (
     PRESETS,
     from_toml,
+    from_toml_file,
     load_scenario,
     parameter_table,
     parse_value,
@@ -71,7 +72,7 @@ def test_toml_round_trip(name, tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(text, encoding="utf-8")
     assert from_toml(path) == sc
-    assert from_toml(str(path)) == sc
+    assert from_toml_file(str(path)) == sc
 
 
 def test_toml_partial_file_keeps_defaults():
@@ -154,9 +155,14 @@ def test_parameter_table_documents_every_field():
     assert len(keys) == len(set(keys))
     assert "payments.qr_share" in keys and "categories.meat.basket_median" in keys
     assert all(r["source"] for r in rows), [r["key"] for r in rows if not r["source"]]
-    swept = [r for r in rows if r["sweep_low"] is not None]
-    assert len(swept) >= 30
-    assert all(r["sweep_low"] <= r["sweep_high"] for r in swept)
+    assert {r["evidence"] for r in rows} <= {"measured", "analogue", "assumption"}
+    numeric = [r for r in rows if not isinstance(r["value"], (str, bool))]
+    assert all(r["sweep_low"] is not None for r in numeric), [
+        r["key"] for r in numeric if r["sweep_low"] is None
+    ]
+    scalar = [r for r in numeric if not isinstance(r["value"], tuple)]
+    assert all(r["sweep_low"] <= r["sweep_high"] for r in scalar)
+    assert all(r["unit"] for r in rows)
     by = {r["key"]: r for r in rows}
     assert by["errors.wrong_change_prob"]["assumption"] is True
     assert (

@@ -1,8 +1,11 @@
 """The directory of Vietnamese banks and their NAPAS BINs (package data ``banks.csv``).
 
 A VietQR payload names the beneficiary's bank by its 6-digit BIN (field 38.01.00). People
-name it by code ("VCB"), brand ("Vietcombank") or BIN; :func:`lookup_bank` accepts all three,
-ignoring case, accents, spaces, hyphens and dots.
+name it by code ("VCB"), brand ("Vietcombank"), BIN, a new or old name ("BVBank", "MBV",
+"Vikki": :mod:`cashless.banks.aliases`), part of its register name ("Ngân hàng Á Châu",
+"Quân đội") or the start of a brand ("Vietcom", "Techcom", "Agri"); :func:`lookup_bank`
+accepts all of them, ignoring case, accents, spaces, punctuation and the words "Ngân hàng",
+"TMCP", "TNHH", "MTV" and a trailing "Bank".
 
 >>> lookup_bank("vietinbank").bin
 '970415'
@@ -12,6 +15,8 @@ ignoring case, accents, spaces, hyphens and dots.
 'IBK - HN'
 >>> [bank.short_name for bank in search_banks("ngoai thuong")]
 ['Vietcombank']
+>>> [lookup_bank(name).bin for name in ("BVBank", "MBV", "Vikki", "Ngân hàng Á Châu", "Sacom")]
+['970454', '970414', '970406', '970416', '970403']
 
 The bundled list, its sources and caveats: banks README (``README.md`` in this folder).
 """
@@ -20,12 +25,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
 
 from cashless._io import CsvTable, Problem, csv_error, read_csv, read_csv_file
+from cashless.banks.aliases import ALIASES
 from cashless.errors import DirectoryError, UnknownBankError
 from cashless.payload.text import fold
 
@@ -34,8 +41,10 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "Bank",
     "BankDirectory",
+    "BankMatch",
     "load_directory",
     "lookup_bank",
+    "match_bank",
     "search_banks",
 ]
 
@@ -65,6 +74,55 @@ def _key(text: str) -> str:
     return "".join(char for char in fold(text).lower() if char.isalnum())
 
 
+# Words that say "a bank" and not which one; dropped before names are compared.
+_FILLER_PHRASES = (
+    ("ngan", "hang"),
+    ("thuong", "mai"),
+    ("co", "phan"),
+    ("mot", "thanh", "vien"),
+    ("trach", "nhiem", "huu", "han"),
+)
+_FILLER_WORDS = frozenset({"tmcp", "tnhh", "mtv", "nh", "nhtm", "jsc", "tm", "cp"})
+_MIN_PREFIX = 4
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded lower-case words without the filler ("Ngân hàng TMCP", a trailing "Bank")."""
+    words = re.findall(r"[a-z0-9]+", fold(text).lower())
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        for phrase in _FILLER_PHRASES:
+            if tuple(words[index : index + len(phrase)]) == phrase:
+                index += len(phrase)
+                break
+        else:
+            if words[index] not in _FILLER_WORDS:
+                kept.append(words[index])
+            index += 1
+    if len(kept) > 1 and kept[-1] == "bank":
+        kept.pop()
+    return kept
+
+
+def _name_keys(text: str) -> list[str]:
+    """Keys of a name: its words joined, and again without a trailing "Việt Nam"."""
+    words = _tokens(text)
+    keys = ["".join(words)]
+    if len(words) > 2 and words[-2:] == ["viet", "nam"]:
+        keys.append("".join(words[:-2]))
+    return [key for key in keys if key]
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    """A bank found for a text, and how: ``bin``, ``code``, ``short_name``, ``alias``,
+    ``name`` (words of the register name) or ``prefix`` (the start of one bank's names)."""
+
+    bank: Bank
+    how: str
+
+
 def _bin_text(query: str | int) -> str | None:
     """The 6-digit BIN ``query`` spells, or None."""
     if isinstance(query, int) and not isinstance(query, bool):
@@ -92,7 +150,16 @@ class BankDirectory:
     (1, '970436', True)
     """
 
-    __slots__ = ("_banks", "_by_bin", "_by_code", "_by_name", "_by_short", "_haystacks")
+    __slots__ = (
+        "_banks",
+        "_by_bin",
+        "_by_code",
+        "_by_name",
+        "_by_short",
+        "_haystacks",
+        "_keys",
+        "_words",
+    )
 
     def __init__(self, banks: Iterable[Bank]) -> None:
         rows = tuple(banks)
@@ -117,6 +184,23 @@ class BankDirectory:
         self._haystacks = tuple(
             (bank, _key(bank.short_name), _key(bank.code), _key(bank.name)) for bank in rows
         )
+        self._words = {bank.bin: set(_tokens(bank.name)) for bank in rows}
+        # word keys, tried in this order after the exact code and short name
+        keys: list[tuple[str, str, Bank]] = []
+        shorts = {_key(bank.short_name): bank.bin for bank in rows}
+        for bank in rows:
+            short = _key(bank.short_name)
+            bare = short.removesuffix("bank")
+            # "VietBank" without "Bank" would claim "Viet", the start of other banks' names
+            clash = any(o.startswith(bare) and b != bank.bin for o, b in shorts.items())
+            if short.endswith("bank") and bare and not clash:
+                keys.append(("short_name", bare, bank))
+        for alias, bin_text, _since, _source in ALIASES:
+            if bin_text in by_bin:
+                keys.extend(("alias", key, by_bin[bin_text]) for key in _name_keys(alias))
+        for bank in rows:
+            keys.extend(("name", key, bank) for key in _name_keys(bank.name))
+        self._keys = tuple(keys)
 
     def __iter__(self) -> Iterator[Bank]:
         return iter(self._banks)
@@ -161,10 +245,11 @@ class BankDirectory:
         punctuation are ignored, so a text without letters or digits matches every bank.
         """
         compact = _key(text)
+        query_words = _tokens(text)
         digits = text.strip() if text.strip().isdigit() else ""
         first = self._find(text)
         ranked = []
-        for position, (bank, short, code, name) in enumerate(self._haystacks):
+        for position, (bank, short, code, _name) in enumerate(self._haystacks):
             if bank is first:
                 rank = 0
             elif compact and compact in (short, code):
@@ -175,7 +260,9 @@ class BankDirectory:
                 rank = 2
             elif compact in short or compact in code:
                 rank = 3
-            elif compact in name:
+            elif query_words and all(
+                any(word.startswith(part) for word in self._words[bank.bin]) for part in query_words
+            ):
                 rank = 4
             else:
                 continue
@@ -183,18 +270,51 @@ class BankDirectory:
         ranked.sort(key=lambda item: item[:2])
         return [bank for _, _, bank in ranked]
 
+    def match(self, query: str | int) -> BankMatch:
+        """The bank ``query`` names and how it was found (see :class:`BankMatch`).
+
+        Raises :class:`UnknownBankError` naming the query and up to 3 close matches.
+        """
+        found = self._match(query)
+        if found is None:
+            raise self._unknown(query, "BIN, code or name")
+        return found
+
     def _find(self, query: str | int) -> Bank | None:
+        found = self._match(query)
+        return found.bank if found else None
+
+    def _match(self, query: str | int) -> BankMatch | None:
         bin_text = _bin_text(query)
         if bin_text is not None and bin_text in self._by_bin:
-            return self._by_bin[bin_text]
+            return BankMatch(self._by_bin[bin_text], "bin")
         if not isinstance(query, str):
             return None
         key = _key(query)
         if not key:
             return None
-        for index in (self._by_code, self._by_short, self._by_name):
+        for how, index in (("code", self._by_code), ("short_name", self._by_short)):
             if key in index:
-                return index[key]
+                return BankMatch(index[key], how)
+        if key in self._by_name:
+            return BankMatch(self._by_name[key], "name")
+        for words in _name_keys(query):
+            for how, candidate, bank in self._keys:
+                if candidate == words:
+                    return BankMatch(bank, how)
+        if len(key) >= _MIN_PREFIX:
+            starting = {
+                bank.bin: bank
+                for bank, short, code, _name in self._haystacks
+                if short.startswith(key) or code.startswith(key)
+            }
+            starting.update(
+                (bank.bin, bank)
+                for _how, candidate, bank in self._keys
+                if candidate.startswith(key)
+            )
+            if len(starting) == 1:
+                return BankMatch(next(iter(starting.values())), "prefix")
         return None
 
     def _unknown(self, query: object, what: str) -> UnknownBankError:
@@ -299,6 +419,16 @@ def lookup_bank(query: str | int) -> Bank:
     ('MBBank', 'BIDV')
     """
     return _bundled().lookup(query)
+
+
+def match_bank(query: str | int) -> BankMatch:
+    """Find a bank in the bundled directory, and how it was found (see :meth:`BankDirectory.match`).
+
+    >>> found = match_bank("Vikki")
+    >>> found.bank.short_name, found.how
+    ('DongABank', 'alias')
+    """
+    return _bundled().match(query)
 
 
 def search_banks(text: str) -> list[Bank]:

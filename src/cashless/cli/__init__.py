@@ -16,8 +16,10 @@ start fast and work on a bare install.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -25,10 +27,19 @@ from importlib import import_module
 from cashless import __version__
 from cashless.errors import CashlessError, CsvError
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "main", "printable", "run"]
 
 # Each module adds its commands; their handlers import the heavy libraries when run.
-_COMMAND_MODULES = ("payments", "stalls", "checks", "simulation", "experiments")
+_COMMAND_MODULES = (
+    "payments",
+    "stalls",
+    "checks",
+    "simulation",
+    "experiments",
+    "compare",
+    "serve",
+    "fees",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,8 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status: 0 ok, 1 failure, 130 interrupted, 141
     output pipe closed. argparse raises ``SystemExit(2)`` on a malformed command line.
     """
+    from cashless.cli.options import check_outputs_are_not_inputs, release_outputs
+
+    _tolerant_streams()
     try:
         args = build_parser().parse_args(argv)
+        check_outputs_are_not_inputs(args)
         return int(args.handler(args))
     except CashlessError as exc:
         _error(*_lines(exc))
@@ -73,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    finally:
+        release_outputs()
     return 1
 
 
@@ -100,10 +117,38 @@ def _silence_stdout() -> None:
         pass  # not a real file (a test's capture): nothing will be flushed to a closed pipe
 
 
+def printable(text: str) -> str:
+    """``text`` safe for any terminal and any encoding: control characters as ``\\x1b``,
+    bytes that were not UTF-8 (lone surrogates from the file system) as ``\\xff``.
+
+    >>> print(printable("red\\x1b[31m caf\\udce9 ok"))
+    red\\x1b[31m caf\\xe9 ok
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def _error(first: str, *details: str) -> None:
-    print(f"cashless: {first}", file=sys.stderr)
+    print(f"cashless: {printable(first)}", file=sys.stderr)
     for line in details:
-        print(line, file=sys.stderr)
+        print(printable(line), file=sys.stderr)
+
+
+def _tolerant_streams() -> None:
+    """Text the user gave (a file name in no encoding) never stops a command's output."""
+    for stream in (sys.stdout, sys.stderr):
+        # Not every stream can be reconfigured (a test's capture, a notebook): leave those.
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def run() -> None:

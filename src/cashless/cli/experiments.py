@@ -20,8 +20,10 @@ cashless.errors.UsageError: --grid: expects KEY=V1,V2,..., got 'payments.qr_shar
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from cashless._io import atomic_paths, same_file
 from cashless.cli.options import (
     TableChoices,
     add_output,
@@ -70,7 +72,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="run on this Dask scheduler instead of local processes (the dask extra)",
+        help="run on this Dask scheduler instead of local processes (the dask extra); waits "
+        "at most 10 s for the scheduler and a worker, and gives up when no result comes for "
+        "10 min. Trust it as this machine: its results are unpickled here",
     )
     add_output(parser, "write every replication to FILE (.csv, or .parquet with pyarrow)")
     add_output(
@@ -153,7 +157,10 @@ def _sweep(args: argparse.Namespace) -> int:
         for flag, path in (("--output", args.output), ("--summary-output", args.summary_output))
         if path is not None
     }
-    if len(outputs) == 2 and outputs["--output"].resolve() == outputs["--summary-output"].resolve():
+    if len(outputs) == 2 and (
+        outputs["--output"].resolve() == outputs["--summary-output"].resolve()
+        or same_file(args.output, args.summary_output)
+    ):
         raise UsageError("is the same file as --output", source="--summary-output")
     scenario = scenario_from(args.scenario, args.settings)
     try:
@@ -172,10 +179,16 @@ def _sweep(args: argparse.Namespace) -> int:
         raise (exc.with_source("--grid") if grid else exc) from None
     print(_headline_table(result, tuple(args.metrics or DEFAULT_METRICS)))
     tables = {"--output": result.replications, "--summary-output": result.summary}
-    for flag, path in outputs.items():
-        with writing(path, flag=flag):
-            write_table(tables[flag], path, flag=flag)
-        print(f"wrote {path} ({len(tables[flag])} rows)")
+    users = {"--output": args.output, "--summary-output": args.summary_output}
+    # Both files or neither: each is written in full before either replaces its target.
+    with ExitStack() as stack:
+        for flag in outputs:
+            stack.enter_context(writing(users[flag], flag=flag))
+        with atomic_paths(*outputs.values()) as temps:
+            for flag, tmp in zip(outputs, temps, strict=True):
+                write_table(tables[flag], tmp, flag=flag)
+    for flag in outputs:
+        print(f"wrote {users[flag]} ({len(tables[flag])} rows)")
     return 0
 
 

@@ -3,7 +3,11 @@
 - ``-o/--output FILE`` on every command that writes a file (:func:`add_output`), checked
   before any work (:func:`check_output_file`) and written under :func:`writing`, which
   turns an :class:`OSError` into an :class:`~cashless.errors.OutputError` naming the flag
-  and the user's path;
+  and the user's path. ``-o -`` (or ``/dev/stdout``) writes the data to stdout, in the
+  command's first format, and the command's messages then go to stderr; a character
+  device or a FIFO (``/dev/null``, a named pipe) receives the bytes and stays what it
+  is; an output that is also one of the command's inputs is refused before any work
+  (:func:`check_outputs_are_not_inputs`, run by :func:`cashless.cli.main`);
 - ``--scenario NAME|FILE`` and ``--set KEY=VALUE`` wherever a scenario is read
   (:func:`add_scenario_options`, :func:`scenario_from`);
 - ``--replications``, ``--seed``, ``--workers``, ``--no-progress`` wherever market days
@@ -24,14 +28,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cashless._io import check_output
+from cashless._io import check_output, output_kind, same_file, write_bytes
 from cashless.errors import CashlessError, OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -39,16 +45,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "STDOUT_NAMES",
     "TableChoices",
     "add_output",
     "add_run_options",
     "add_scenario_options",
     "add_settings_option",
     "check_output_file",
+    "check_outputs_are_not_inputs",
     "check_run_options",
     "check_table_output",
     "from_flag",
     "parse_settings",
+    "release_outputs",
     "scenario_from",
     "show_progress",
     "writing",
@@ -98,46 +107,178 @@ def add_output(
     flags: Sequence[str] = ("-o", "--output"),
     metavar: str = "FILE",
 ) -> None:
-    """Add the output option (``-o/--output`` unless ``flags`` says otherwise)."""
+    """Add the output option (``-o/--output`` unless ``flags`` says otherwise).
+
+    The option is recorded on the parser, so that :func:`check_outputs_are_not_inputs`
+    knows which arguments are written and which are read.
+    """
     dest = flags[-1].lstrip("-").replace("-", "_")
     parser.add_argument(*flags, dest=dest, metavar=metavar, required=required, help=help)
+    known = dict(parser.get_default("_outputs") or {})
+    known[dest] = flags[-1]
+    parser.set_defaults(_outputs=known)
+
+
+#: Names that mean "the standard output".
+STDOUT_NAMES = ("-", "/dev/stdout")
+
+
+class _Staged:
+    """An output to stdout or a stream, written first to a private file with a suffix."""
+
+    def __init__(self, user: str, suffix: str) -> None:
+        self.user = user
+        self.folder = Path(tempfile.mkdtemp(prefix="cashless-out-"))
+        self.path = self.folder / f"output{suffix}"
+
+    def deliver(self) -> None:
+        if not self.path.exists():
+            return
+        if self.user in STDOUT_NAMES:
+            stream = _REAL_STDOUT[0] if _REAL_STDOUT else sys.stdout
+            stream.flush()
+            with open(self.path, "rb") as data:
+                shutil.copyfileobj(data, getattr(stream, "buffer", stream))
+            stream.flush()
+        else:
+            write_bytes(self.user, self.path.read_bytes())
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_STAGED: dict[str, _Staged] = {}
+_REAL_STDOUT: list[Any] = []
+
+
+def _stage(path: str | os.PathLike[str], suffixes: tuple[str, ...], flag: str) -> Path:
+    user = os.fsdecode(path)
+    if user in STDOUT_NAMES:
+        if any(staged.user in STDOUT_NAMES for staged in _STAGED.values()):
+            raise UsageError("only one output can go to stdout", source=flag)
+        if not _REAL_STDOUT:
+            # The data owns stdout now: the command's messages go to stderr.
+            _REAL_STDOUT.append(sys.stdout)
+            sys.stdout = sys.stderr
+    elif not os.access(path, os.W_OK):
+        raise OutputError(f"cannot write {user!r}: permission denied", source=flag)
+    suffix = Path(user).suffix.lower()
+    if suffix not in suffixes:
+        suffix = suffixes[0] if suffixes else ""
+    old = _STAGED.pop(flag, None)
+    if old is not None:
+        old.discard()
+    staged = _STAGED[flag] = _Staged(user, suffix)
+    return staged.path
+
+
+def _streams(path: str | os.PathLike[str]) -> bool:
+    return os.fsdecode(path) in STDOUT_NAMES or output_kind(path) == "stream"
 
 
 def check_output_file(
     path: str | os.PathLike[str], *, suffixes: tuple[str, ...], flag: str = "--output"
 ) -> Path:
-    """Check, before any work, that ``path`` can be written (suffix, folder, not a folder).
+    """Check, before any work, that ``path`` can be written; return the path to write.
+
+    That is ``path`` itself, except for stdout (``-``) and a stream (a character device,
+    a FIFO): then a private file in the command's format (the first of ``suffixes``, or
+    the stream's own suffix when it is one of them), which :func:`writing` delivers.
 
     >>> check_output_file("sheet.png", suffixes=(".pdf",))
     Traceback (most recent call last):
     cashless.errors.OutputError: --output: 'sheet.png' must end in .pdf
     """
-    target = check_output(path, suffixes=suffixes, flag=flag)
-    if target.is_dir():
-        raise OutputError(f"{str(path)!r} is a folder, not a file", source=flag)
-    return target
+    if _streams(path):
+        return _stage(path, suffixes, flag)
+    return check_output(path, suffixes=suffixes, flag=flag)
 
 
 def check_table_output(path: str | os.PathLike[str], *, flag: str = "--output") -> Path:
     """:func:`check_output_file` for a results table (.csv, or .parquet with pyarrow)."""
-    from cashless.policy.tables import check_output_path
+    from cashless.policy.tables import TABLE_SUFFIXES, check_output_path
 
-    target = check_output_path(path, flag=flag)
-    return check_output_file(target, suffixes=(), flag=flag)
+    if _streams(path):
+        target = _stage(path, TABLE_SUFFIXES, flag)
+        check_output_path(target, flag=flag)  # .parquet without pyarrow: refused now
+        return target
+    return check_output_path(path, flag=flag)
+
+
+def check_outputs_are_not_inputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that is one of the command's input files.
+
+    ``cashless sheet r.csv -o r.csv`` would replace the registry by the sheet it is
+    read for; every other argument naming an existing file counts as an input.
+    """
+    outputs: dict[str, str] = getattr(args, "_outputs", None) or {}
+    inputs: list[tuple[str, str]] = []
+    for name, value in vars(args).items():
+        if name in outputs or name.startswith("_"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        inputs.extend((name, v) for v in values if isinstance(v, str) and _is_file(v))
+    for dest, flag in outputs.items():
+        path = getattr(args, dest, None)
+        if not isinstance(path, str) or path in STDOUT_NAMES:
+            continue
+        for name, given in inputs:
+            if same_file(path, given):
+                what = name.replace("_", " ")
+                raise OutputError(
+                    f"{path!r} is also this command's input ({what} {given!r}); it would be "
+                    "overwritten, so nothing was done: choose another file",
+                    source=flag,
+                )
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return text not in STDOUT_NAMES and os.path.isfile(text)
+    except (OSError, ValueError):
+        return False
 
 
 @contextmanager
 def writing(path: str | os.PathLike[str], *, flag: str = "--output") -> Iterator[None]:
-    """Turn an :class:`OSError` while writing ``path`` into an ``OutputError`` naming it.
+    """Write ``path`` in this block; errors name the flag and the user's path.
 
-    The operating system names the temporary file beside the target; the user gave
-    ``path``, so that is the name the message shows.
+    An :class:`OSError` becomes an ``OutputError`` naming ``path`` (the operating system
+    names the temporary file beside it). For stdout or a stream, what the block wrote to
+    the private file of :func:`check_output_file` is delivered when the block ends.
     """
+    staged = _STAGED.get(flag)
+    if staged is not None and staged.user != os.fsdecode(path):
+        staged = None
     try:
         yield
+        if staged is not None:
+            staged.deliver()
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: cashless.cli.main stops quietly
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise OutputError(f"cannot write {str(path)!r}: {reason}", source=flag) from exc
+        raise OutputError(f"cannot write {os.fsdecode(path)!r}: {reason}", source=flag) from exc
+    except OutputError as exc:
+        if staged is None:
+            raise
+        reason = exc.reason.replace(str(staged.path), staged.user)
+        raise OutputError(reason, source=flag) from exc
+    finally:
+        if staged is not None:
+            staged.discard()
+            _STAGED.pop(flag, None)
+
+
+def release_outputs() -> None:
+    """Undo what :func:`check_output_file` set up: stdout back, private files removed.
+
+    :func:`cashless.cli.main` calls it after every command, whatever happened.
+    """
+    while _STAGED:
+        _STAGED.popitem()[1].discard()
+    if _REAL_STDOUT:
+        sys.stdout = _REAL_STDOUT.pop()
 
 
 def from_flag(exc: CashlessError, flags: Mapping[str, str]) -> CashlessError:
@@ -189,7 +330,10 @@ def parse_settings(items: Sequence[str], *, flag: str = "--set") -> dict[str, An
             raise UsageError(f"expects KEY=VALUE, got {item!r}", source=flag)
         if key in settings:
             raise UsageError(f"{key} is given twice", source=flag)
-        settings[key] = parse_value(text.strip())
+        try:
+            settings[key] = parse_value(text.strip())
+        except CashlessError as exc:
+            raise type(exc)(exc.reason, field=key, source=flag, code=exc.code) from None
     return settings
 
 

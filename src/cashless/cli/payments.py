@@ -80,12 +80,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Decode a payload to JSON: VietQR into its named fields, any other EMV "
         "merchant-presented scheme into its fields and tree. Every scheme has the same "
         'shape: "scheme", its fields, and "findings" (what `cashless lint` reports under '
-        "the napas profile; empty when there is nothing to say).",
-        epilog="exit status: 0 when the payload decodes (findings of a scheme other than "
-        "VietQR may still include errors); 1, with a one-line reason on stderr, when it "
-        "is not a valid payload (or not a valid VietQR payload).",
+        "the profile, napas by default; empty when there is nothing to say).",
+        epilog="exit status: 0 when the payload decodes and no finding is an error under "
+        'the profile (warnings are listed in "findings"); 1, with a one-line reason on '
+        "stderr, when it is not a valid payload of its scheme.",
     )
     parse.add_argument("payload", help="the payload text, or - to read it from stdin")
+    parse.add_argument(
+        "--profile",
+        choices=TableChoices("cashless.payload.lint", "PROFILES"),
+        default="napas",
+        metavar="PROFILE",
+        help="%(choices)s; napas: what bank apps accept (default); strict: EMVCo rules",
+    )
     parse.set_defaults(handler=_parse)
 
     lint = commands.add_parser(
@@ -120,8 +127,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _read_payload(text: str) -> str:
+    """The payload argument, or stdin for ``-``; bytes that are not UTF-8 become lone
+    surrogates, which the decoder refuses with their position (never a traceback)."""
     if text == "-":
-        text = sys.stdin.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        raw = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "replace")
+        text = raw.decode("utf-8", "surrogateescape")
     return text.strip()
 
 
@@ -156,9 +167,16 @@ def _parse(args: argparse.Namespace) -> int:
 
     payload = _read_payload(args.payload)
     tree = decode(payload)
-    fields = describe(parse(payload)) if tree.scheme == "vietqr" else tree.to_dict()
-    out: dict[str, Any] = {k: v for k, v in fields.items() if k not in ("warnings", "findings")}
-    out["findings"] = [finding.to_dict() for finding in lint(tree, profile="napas")]
+    findings = lint(tree, profile=args.profile)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:  # any scheme: a VNPAY-QR without 58 is as invalid as a VietQR without it
+        raise errors[0].to_error()
+    if tree.scheme == "vietqr":
+        fields = describe(parse(payload, profile=args.profile))
+    else:
+        fields = tree.to_dict()
+    out: dict[str, Any] = {k: v for k, v in fields.items() if k != "findings"}
+    out["findings"] = [finding.to_dict() for finding in findings]
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

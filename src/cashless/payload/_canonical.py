@@ -1,14 +1,15 @@
 """Fast path for the common VietQR layout: one straight walk instead of a tree.
 
 Nearly every VietQR in the field (bank apps, vietnam-qr-pay, this library) lays its
-objects out in one order: 00, 01, 38 (GUID, beneficiary, service), optional 52, 53,
+objects out in one order: 00, 01, 38 (GUID, beneficiary, any service code), optional 52, 53,
 optional 54, 58, optional 59/60, optional 62 (sub-IDs 01-08), 63. For such a payload
 the fields sit at places the declared lengths give, so one pass of slices and checks
 reads and validates them all.
 
-Anything else (another order, template 64, extra IDs, anything the ``napas`` profile
-would flag, even as a warning) returns ``None`` and the caller takes the general path,
-which also produces the precise error. ``tests/test_canonical.py`` checks that both
+It emits the two remarks lint makes on such a payload (a lowercase CRC, a static code
+with an amount). Anything else (another order, template 64, extra IDs, anything else the
+``napas`` profile would flag, even as a warning) returns ``None`` and the caller takes
+the flat reader or the tree path, which also produce the precise error. ``tests/test_canonical.py`` checks that both
 paths agree, on generated codes and on mutated payloads.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import binascii
 
 from cashless.payload.emv import tlv
+from cashless.payload.lint import Finding
 from cashless.payload.spec import (
     ADDITIONAL_TEXT,
     CARD_DIGITS,
@@ -25,14 +27,14 @@ from cashless.payload.spec import (
     CURRENCY_VND,
     NAPAS_GUID,
     ROOT,
-    TRANSFER_SERVICES,
+    SERVICE_CODES,
     max_length,
 )
 
 __all__ = ["canonical_fields"]
 
 _SIZE = {tag: int(tag) for tag in ROOT}  # "00" to "99": rejects anything but two ASCII digits
-_HEX = frozenset("0123456789ABCDEF")
+_HEX = frozenset("0123456789ABCDEFabcdef")
 _ANS = frozenset(chr(c) for c in range(0x20, 0x7F))
 # fixed runs of the canonical layout, written by the one serialiser
 _GUID_THEN_BENEFICIARY = tlv("00", NAPAS_GUID) + "01"  # 38.00, then the ID of 38.01
@@ -85,16 +87,20 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         or len(account) != size
         or not (account.isascii() and account.isalnum())
         or _SIZE.get(p[32:34]) != size + 14
-        or _SIZE.get(p[14:16]) != size + 44
     ):
         return None
     i = 48 + size
-    service = p[i + 4 : i + 12]
-    if p[i : i + 4] != "0208" or service not in TRANSFER_SERVICES:
+    service_size = _SIZE.get(p[i + 2 : i + 4], 0)
+    service = p[i + 4 : i + 4 + service_size]
+    if (
+        p[i : i + 2] != "02"
+        or service not in SERVICE_CODES
+        or _SIZE.get(p[14:16]) != size + 36 + service_size  # 38 ends with its 02
+    ):
         return None
     if service == CARD_SERVICE and not (size >= _CARD_MIN and account.isdigit()):
         return None  # lint warns about such a card number
-    i += 12
+    i += 4 + service_size
     mcc = None
     if p.startswith("5204", i):
         mcc = p[i + 4 : i + 8]
@@ -105,6 +111,7 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         return None
     i += _CURRENCY_SIZE
     amount = None
+    at_amount = 0
     if p.startswith("54", i):
         size = _SIZE.get(p[i + 2 : i + 4], 0)
         text = p[i + 4 : i + 4 + size]
@@ -115,9 +122,8 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
             or not (text.isascii() and text.isdigit())
         ):
             return None
-        if poi == "11":
-            return None  # lint notes a static code with an amount
         amount = int(text)
+        at_amount = i
         i += 4 + size
     if not p.startswith(_COUNTRY, i):
         return None
@@ -170,4 +176,18 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         or int(crc, 16) != binascii.crc_hqx(p[: i + 4].encode(), 0xFFFF)
     ):
         return None
+    if crc != crc.upper() or (amount is not None and poi == "11"):
+        fields["warnings"] = _remarks(crc, i, amount is not None and poi == "11", at_amount)
     return fields
+
+
+def _remarks(crc: str, at_crc: int, static_amount: bool, at_amount: int) -> tuple[Finding, ...]:
+    """lint's findings on a canonical payload: a lowercase CRC, a static code with an amount."""
+    found = []
+    if crc != crc.upper():
+        message = f"the CRC is lowercase ({crc}); EMVCo writes it in uppercase"
+        found.append(Finding("checksum-case", "63", at_crc, "warning", message))
+    if static_amount:
+        message = "static code (11) with an amount: apps treat it as a prefill"
+        found.append(Finding("format-static-amount", "54", at_amount, "info", message))
+    return tuple(found)

@@ -20,11 +20,12 @@ True
 from __future__ import annotations
 
 import binascii
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from cashless.errors import ChecksumError, FormatError, LengthError
+from cashless.errors import CharsetError, ChecksumError, FormatError, LengthError
 from cashless.payload.spec import (
     ADDITIONAL_FIELDS,
     GUIDS,
@@ -40,6 +41,7 @@ __all__ = [
     "CRC_TAG",
     "DataObject",
     "Payload",
+    "check_characters",
     "crc16",
     "decode",
     "encode",
@@ -90,7 +92,11 @@ def crc16(text: str) -> str:
     '9E6F'
     """
     # %-format is measurably faster than an f-string here, and build() ends with it
-    return "%04X" % binascii.crc_hqx(text.encode(), 0xFFFF)  # noqa: UP031
+    try:
+        return "%04X" % binascii.crc_hqx(text.encode(), 0xFFFF)  # noqa: UP031
+    except UnicodeEncodeError:  # a lone surrogate: a data error with its position
+        check_characters(text)
+        raise
 
 
 def with_crc(body: str) -> str:
@@ -100,7 +106,11 @@ def with_crc(body: str) -> str:
     '0002016304AAE6'
     """
     body += "6304"
-    return body + "%04X" % binascii.crc_hqx(body.encode(), 0xFFFF)  # noqa: UP031  (crc16, inlined)
+    try:
+        return body + "%04X" % binascii.crc_hqx(body.encode(), 0xFFFF)  # noqa: UP031  (crc16, inlined)
+    except UnicodeEncodeError:  # a lone surrogate: a data error with its position
+        check_characters(body)
+        raise
 
 
 _TWO_DIGITS = frozenset(ROOT)  # "00" to "99"
@@ -169,11 +179,16 @@ def parse_tlv(
     """Split ``text`` into data objects, recursing into templates.
 
     ``offset`` is the position of ``text`` in the whole payload (for messages) and
-    ``parent`` the path of the enclosing template. Unreserved templates (80-99) whose
-    value is not TLV are kept raw when ``lenient_unreserved`` (MoMo's ``80 03 046``).
+    ``parent`` the path of the enclosing template. When ``lenient_unreserved``, a template
+    whose value is not TLV is kept raw (``children`` ``None``) where bank apps keep it:
+    the unreserved templates 80-99 (MoMo's ``80 03 046``), the additional data template 62
+    and its payment-system templates 62.50-99 (a QRIS ``62.99``); :mod:`~cashless.payload.lint`
+    warns about them under ``napas`` and refuses them under ``strict``.
 
     >>> [o.tag for o in parse_tlv("000201010211")]
     ['00', '01']
+    >>> parse_tlv("6203abc")[0].children is None
+    True
     """
     objects: list[DataObject] = []
     i, end = 0, len(text)
@@ -181,7 +196,8 @@ def parse_tlv(
     while i < end:
         if end - i < 4:
             raise FormatError(
-                f"{end - i} stray character(s) {text[i:]!r} after the last data object",
+                f"{end - i} stray character(s) {text[i:]!r} after the last data object"
+                + _misaligned(objects),
                 field=parent or None,
                 position=offset + i,
                 code="trailing-data",
@@ -189,7 +205,7 @@ def parse_tlv(
         tag, size = text[i : i + 2], text[i + 2 : i + 4]
         if tag not in _TWO_DIGITS:
             raise FormatError(
-                f"ID must be two digits, found {tag!r}",
+                f"ID must be two digits, found {tag!r}" + _misaligned(objects),
                 field=parent or None,
                 position=offset + i,
                 code="bad-id",
@@ -197,7 +213,7 @@ def parse_tlv(
         path = f"{parent}.{tag}" if parent else tag
         if size not in _TWO_DIGITS:
             raise FormatError(
-                f"length must be two digits, found {size!r}",
+                f"length must be two digits, found {size!r}" + _misaligned(objects),
                 field=path,
                 position=offset + i + 2,
                 code="bad-length",
@@ -206,7 +222,8 @@ def parse_tlv(
         start = i + 4
         if start + length > end:
             raise LengthError(
-                f"declares {length} characters but only {end - start} remain in {where}",
+                f"declares {length} characters but only {end - start} remain in {where}"
+                + _misaligned(objects),
                 field=path,
                 position=offset + i + 2,
                 code="truncated",
@@ -217,13 +234,30 @@ def parse_tlv(
             try:
                 children = parse_tlv(value, offset=offset + start, parent=path)
             except (FormatError, LengthError):
-                if not (lenient_unreserved and parent == "" and tag >= "80"):
+                if not (lenient_unreserved and _kept_raw(tag, parent)):
                     raise
             if children and parent == "" and "26" <= tag <= "51":
                 children = _nest_napas_beneficiary(children)
         objects.append(DataObject(tag, value, offset + i, path, children))
         i = start + length
     return tuple(objects)
+
+
+_MISALIGNED = (
+    "; the object before may declare a wrong length; lengths count characters, not UTF-8 bytes"
+)
+
+
+def _misaligned(before: list[DataObject]) -> str:
+    """The hint for an error right after another object: its length may be off."""
+    return _MISALIGNED if before else ""
+
+
+def _kept_raw(tag: str, parent: str) -> bool:
+    """Templates whose non-TLV value is kept raw (a lint finding, not a decode error)."""
+    if parent == "":
+        return tag >= "80" or tag == "62"
+    return parent == "62" and tag >= "50"
 
 
 def _nest_napas_beneficiary(children: tuple[DataObject, ...]) -> tuple[DataObject, ...]:
@@ -350,6 +384,29 @@ def scheme_of(objects: Iterable[DataObject]) -> str:
     return "emv"
 
 
+def check_characters(payload: str) -> None:
+    """Refuse control characters and lone surrogates: data errors, with their position.
+
+    A payload is text a scanner decoded; a control character (C0, DEL, C1) or a lone
+    surrogate (from a file name or bytes decoded with ``surrogateescape``) is damage,
+    and printing it raw would reach the terminal. The message shows it escaped.
+
+    >>> check_characters("000201\\x1b[2J")
+    Traceback (most recent call last):
+    ...
+    cashless.errors.CharsetError: control character '\\x1b' in the payload (at position 6)
+    """
+    for at, char in enumerate(payload):
+        kind = unicodedata.category(char)
+        if kind == "Cc" or kind == "Cs":
+            what = "lone surrogate" if kind == "Cs" else "control character"
+            raise CharsetError(
+                f"{what} {char!a} in the payload",
+                position=at,
+                code="charset-control",
+            )
+
+
 def decode(payload: str, *, check_crc: bool = True) -> Payload:
     """Parse a whole payload: structure, then the CRC object at the end.
 
@@ -372,6 +429,8 @@ def decode(payload: str, *, check_crc: bool = True) -> Payload:
             f"(this parser stops at {_PARSE_LIMIT})",
             code="length-payload",
         )
+    if not payload.isprintable():
+        check_characters(payload)
     objects = parse_tlv(payload)
     last = objects[-1]
     if last.tag != CRC_TAG:

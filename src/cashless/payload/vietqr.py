@@ -30,8 +30,9 @@ from cashless.errors import (
     UsageError,
 )
 from cashless.payload._canonical import canonical_fields
-from cashless.payload.emv import Payload, decode, tlv, with_crc
-from cashless.payload.lint import PROFILES, Finding, lint
+from cashless.payload._flat import flat_fields
+from cashless.payload.emv import Payload, check_characters, decode, tlv, with_crc
+from cashless.payload.lint import Finding, lint, profile_name
 from cashless.payload.spec import (
     ACCOUNT_SERVICE,
     ADDITIONAL_TEXT,
@@ -326,6 +327,7 @@ class VietQR:
                     field=tag,
                     code="format-extra",
                 )
+            _refuse_controls(value, tag, f"extra object {tag}")
             parts.append(tlv(tag, value))
         return "".join(parts)
 
@@ -342,6 +344,7 @@ class VietQR:
             if value is not None and not isinstance(value, str):
                 raise FormatError(f"{label} must be text, got {value!r}", field=path)
             value = nfc(value or "")
+            _refuse_controls(value, path, label)
             if len(value) > limit:
                 raise LengthError(
                     f"{label}: {len(value)} characters, the limit is {limit}", field=path
@@ -411,6 +414,19 @@ class VietQR:
         )
 
 
+def _refuse_controls(value: str, path: str, label: str) -> None:
+    """Control characters and lone surrogates are refused in format S text too."""
+    if not value.isprintable():
+        try:
+            check_characters(value)
+        except CharsetError as exc:
+            raise CharsetError(
+                f"{label}: {exc.reason.replace(' in the payload', '')} at character {exc.position}",
+                field=path,
+                code="charset-control",
+            ) from None
+
+
 _DEFAULTS = {
     f.name: f.default for f in dataclasses.fields(VietQR) if f.default is not dataclasses.MISSING
 }
@@ -458,35 +474,44 @@ def parse(payload: str, *, profile: str = "napas") -> VietQR:
     >>> parse("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN63049E6F").account
     '0011012345678'
     """
+    if profile.__class__ is not str or profile != "napas":
+        profile = profile_name(profile)
     if profile == "napas" and payload.__class__ is str:
         fields = canonical_fields(payload)
+        if fields is None:
+            fields = flat_fields(payload)  # any order; raises the verdicts it is sure of
         if fields is not None:
             return VietQR._trusted(fields)
     return _parse_tree(payload, profile)
 
 
 def _parse_tree(payload: str, profile: str) -> VietQR:
-    """The general path: any layout, every rule, the precise error."""
-    if profile not in PROFILES:
-        raise UsageError(
-            f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}", field="profile"
-        )
+    """The general path: any layout, every rule, the precise error.
+
+    A payload of another scheme is checked against its own rules first: a broken
+    VNPAY-QR raises the field's error, a sound one :class:`NotVietQRError`.
+    """
+    profile = profile_name(profile)
     tree = decode(payload)
-    if tree.scheme != "vietqr":
-        name = {"vnpay-qr": "a VNPAY-QR merchant code"}.get(
-            tree.scheme, "an EMV payload of another scheme"
-        )
-        guids = [tree.get(f"{t}.00") for t in tree.merchant_account_ids()]
-        raise NotVietQRError(
-            f"{name}, not VietQR (merchant account GUIDs: {', '.join(g or '-' for g in guids) or 'none'})",
-            scheme=tree.scheme,
-            code="not-vietqr",
-        )
     findings = lint(tree, profile=profile)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise errors[0].to_error()
-    return _from_tree(tree, tuple(f for f in findings if f.severity != "error"))
+    if tree.scheme != "vietqr":
+        raise _not_vietqr(tree)
+    return _from_tree(tree, tuple(findings))
+
+
+def _not_vietqr(tree: Payload) -> NotVietQRError:
+    name = {"vnpay-qr": "a VNPAY-QR merchant code"}.get(
+        tree.scheme, "an EMV payload of another scheme"
+    )
+    guids = ", ".join(tree.get(f"{t}.00") or "-" for t in tree.merchant_account_ids())
+    return NotVietQRError(
+        f"{name}, not VietQR (merchant account GUIDs: {guids or 'none'})",
+        scheme=tree.scheme,
+        code="not-vietqr",
+    )
 
 
 def _from_tree(tree: Payload, warnings: tuple[Finding, ...]) -> VietQR:
@@ -527,10 +552,9 @@ def is_valid(payload: str, *, profile: str = "napas") -> bool:
     >>> is_valid("00020101021138570010A00000072701270006970403011200110123456780208QRIBFTTA53037045802VN6304F4E5")
     False
     """
+    profile = profile_name(profile)  # a wrong argument raises, an invalid payload does not
     try:
         parse(payload, profile=profile)
-    except UsageError:
-        raise  # a wrong argument, not an invalid payload
     except CashlessError:
         return False
     return True
@@ -554,5 +578,5 @@ def describe(code: VietQR) -> dict[str, object]:
         if item.name in ("warnings", "dynamic") or value in (None, ()):
             continue
         out[item.name] = [list(pair) for pair in extra] if item.name == "extra" else value
-    out["warnings"] = [w.to_dict() for w in warnings]
+    out["findings"] = [w.to_dict() for w in warnings]
     return out

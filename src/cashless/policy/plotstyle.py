@@ -6,10 +6,16 @@
 'QR share'
 >>> fmt_value(0.45, "payments.qr_share"), fmt_value(7000.0)
 ('45%', '7,000')
+>>> fmt_value(((7200.0, 5040.0),), "infrastructure.outages")
+'84 min from 07:00'
+>>> cause_colour("mistype_over") == cause_colour("mistype_over")
+True
 """
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GROUP_LABELS",
+    "INDEX_COLOURS",
     "METRIC_LABELS",
+    "cause_colour",
     "colours",
     "figure",
     "finite",
@@ -47,6 +55,8 @@ METRIC_LABELS = {
     "reconciliation_gap_vnd": "reconciliation gap (VND)",
 }
 GROUP_LABELS = {"all": "all payments", "cash": "cash", "qr": "QR"}
+# Sobol indices: first order and total, the same in every figure.
+INDEX_COLOURS = {"S1": "#4c72b0", "ST": "#dd8452"}
 
 
 def label(name: str) -> str:
@@ -54,6 +64,8 @@ def label(name: str) -> str:
 
     >>> label("all.loss_per_million_vnd.sticker_swap")
     'loss per million VND of sales: sticker swap'
+    >>> label("all.vendor_net_loss_per_million_vnd"), label("qr.payment_time_mean_s")
+    ('vendor net loss per million VND', 'payment time mean (s)')
     """
     group, _, metric = name.partition(".")
     base, _, detail = metric.partition(".")
@@ -65,7 +77,8 @@ def label(name: str) -> str:
             text += f": {detail.replace('_', ' ')}"
         return text if group == "all" else f"{text}, {GROUP_LABELS[group]}"
     leaf = name.rsplit(".", 1)[-1].replace("_", " ")
-    return leaf.replace("qr", "QR").replace(" s ", " (s) ")
+    leaf = re.sub(r"\bvnd\b", "VND", leaf.replace("qr", "QR").replace(" s ", " (s) "))
+    return re.sub(r" s$", " (s)", leaf)
 
 
 def figure(width: float, height: float) -> Figure:
@@ -84,6 +97,22 @@ def colours(n: int = 10) -> list[Any]:
         return cycle
     cmap = mpl.colormaps["tab20"]
     return [cmap(k % 20) for k in range(n)]
+
+
+def cause_colour(cause: str) -> Any:
+    """The one colour of a cause (a loss or a lost sale), the same in every figure.
+
+    The causes the simulator names (:data:`cashless.sim.results.CAUSES`, in order) take
+    tab20's colours; any other cause a colour of tab20b chosen by its name, so it too is
+    stable across figures, processes and runs.
+    """
+    import matplotlib as mpl
+
+    from cashless.sim.results import CAUSES
+
+    if cause in CAUSES:
+        return mpl.colormaps["tab20"](CAUSES.index(cause) % 20)
+    return mpl.colormaps["tab20b"](zlib.crc32(cause.encode("utf-8")) % 20)
 
 
 def point_label(row: Any, keys: Sequence[str]) -> str:
@@ -109,8 +138,19 @@ def percent_axis(ax: Any, key: str) -> None:
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
 
 
-def fmt_value(value: Any, key: str = "") -> str:
-    """A setting as text: shares in per cent, numbers with thousands separators."""
+def fmt_value(value: Any, key: str = "", *, open_hour: float | None = None) -> str:
+    """A setting as text: shares in per cent, numbers with thousands separators.
+
+    Outage windows (``(start_s, duration_s)`` pairs from opening) read in words, with
+    clock times from ``open_hour`` (default: the scenario tree's opening hour):
+
+    >>> fmt_value(((3600.0, 1800.0), (36000.0, 600.0)), open_hour=5.0)
+    '30 min from 06:00; 10 min from 15:00'
+    >>> fmt_value((), "infrastructure.outages"), fmt_value((1, 2, 3))
+    ('no outage', '1, 2, 3')
+    """
+    if isinstance(value, (tuple, list)):
+        return _fmt_sequence(value, key, open_hour)
     if isinstance(value, float) and is_share(key):
         return f"{value:.0%}"
     if isinstance(value, float):
@@ -124,3 +164,29 @@ def finite(value: Any) -> float:
     """``float(value)``, with NaN (undefined metric) read as 0 for stacking."""
     value = float(value)
     return value if value == value else 0.0
+
+
+def _fmt_sequence(value: Sequence[Any], key: str, open_hour: float | None) -> str:
+    windows = all(
+        isinstance(w, (tuple, list)) and len(w) == 2 and all(_is_number(x) for x in w)
+        for w in value
+    )
+    if not value:
+        return "no outage" if key.endswith("outages") else "none"
+    if windows:
+        if open_hour is None:
+            from cashless.sim.params import Market
+
+            open_hour = Market().open_hour
+        parts = []
+        for start, duration in value:
+            clock = (open_hour * 3600.0 + float(start)) / 60.0
+            hours, minutes = divmod(round(clock), 60)
+            parts.append(f"{float(duration) / 60:,.0f} min from {hours % 24:02d}:{minutes:02d}")
+        return "; ".join(parts)
+    text = ", ".join(fmt_value(v) for v in value)
+    return text if len(text) <= 40 else f"{len(value)} values"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

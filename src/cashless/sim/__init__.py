@@ -3,7 +3,9 @@
 Needs the ``sim`` extra (``pip install 'cashless[sim]'``). The public surface is small;
 everything else is reached through its module (:mod:`cashless.sim.scenario`,
 :mod:`cashless.sim.replicate`, :mod:`cashless.sim.results`, :mod:`cashless.sim.stats`,
-:mod:`cashless.sim.parallel`).
+:mod:`cashless.sim.parallel`, :mod:`cashless.sim.compare` for paired comparisons,
+:mod:`cashless.sim.evidence` for every parameter's provenance). docs/metrics.md says
+what each metric measures.
 
 >>> from cashless import sim
 >>> tiny = sim.with_overrides(sim.preset("cash-only"), {"market.stalls_scale": 0.02})

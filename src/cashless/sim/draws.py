@@ -26,10 +26,16 @@ import numpy as np  # noqa: E402
 from cashless.sim.params import Scenario  # noqa: E402
 
 __all__ = [
-    "KE",
-    "KP",
+    "FRAUD_SLOTS",
+    "KU",
+    "KZ",
+    "NORMAL_SLOTS",
+    "STALL_SLOTS",
     "STREAMS",
+    "UNIFORM_SLOTS",
     "DayDraws",
+    "FlatDraws",
+    "attempt_width",
     "draw_day",
     "fresh_seed",
     "lognormal_params",
@@ -47,12 +53,105 @@ STREAMS = (
     "stalls",
     "outages",
     "fraud",
+    "attempt_u",
+    "attempt_z",
 )
-KP = 8  # normal draws per (shopper, category) for payment times
-KE = 14  # uniform draws per (shopper, category) for payment decisions and errors
+# Named slot tables: per (shopper, category) visit the model reads one row of each, one
+# column per decision, whether the visit needs it or not (common random numbers). No
+# column serves two decisions; a sub-decision reads ``u / p`` of its own column, which is
+# uniform and independent of ``u < p``. QR attempts have their own tables, one row per
+# attempt up to ``payments.max_qr_attempts`` (so attempts never share a draw).
+UNIFORM_SLOTS = (
+    "confusion",  # paid-or-not confusion (cash); / p: unpaid or paid twice
+    "counterfeit",  # a fake note among the tender; / p: detected
+    "wrong_change",  # wrong change; / p: too much or too little
+    "wrong_change_note",  # which note it is off by
+    "fake_screenshot",  # a fraudster's fake success screen (QR)
+    "skip_check",  # a busy vendor only glances at the customer's screen
+    "app_ready",  # the payer opened the app while queueing
+    "unverified_accept",  # "did they pay?": a failed transfer waved through
+    "pending",  # the credit is late
+    "pending_when",  # when it lands
+    "pending_reversal",  # whether it is finally reversed
+    "swap_detect",  # the vendor's phone shows the wrong account name
+    "sticker_refund",  # the payer of a detected swap pays again
+    "amount_error",  # mistyped / mis-keyed amount; / p: under or over
+    "locked_app",  # the payer's app locks a dynamic code's amount
+    "dynamic_edit",  # the payer retypes an unlocked dynamic amount
+    "key_notice",  # the payer notices a mis-keyed dynamic amount
+    "under_detect",  # the vendor's phone shows a short payment
+    "over_notice_vendor",  # the vendor notices an over-payment
+    "over_notice_payer",  # the payer notices their own over-payment
+    "over_return",  # a noticed over-payment is returned
+    "over_transfer",  # cash-out by over-transfer; / p: the amount
+    "fallback_cash",  # after the last failed attempt: cash, or leave
+)
+NORMAL_SLOTS = (
+    "cash_time",  # cash payment (exact or with change)
+    "note_check",  # checking a large note
+    "change_fetch",  # fetching change from a neighbour
+    "qr_time",  # customer side of a QR payment
+    "vendor_key",  # vendor keys a dynamic amount
+    "phone_check",  # vendor checks their own phone
+    "notify",  # credit-to-notification latency
+    "slip",  # size of a mistyped amount
+    "rekey",  # vendor re-keys a dynamic amount
+    "top_up",  # the payer tops up a short payment
+    "refund",  # the vendor returns an over-payment
+    "swap_repay",  # the payer of a detected swap pays again
+    "cash_out",  # handing out the cash of an over-transfer
+)
+STALL_SLOTS = ("two_server", "qr", "dynamic", "speaker")
+FRAUD_SLOTS = ("carried", "overnight", "today", "when")
+(
+    U_CONFUSION,
+    U_COUNTERFEIT,
+    U_WRONG_CHANGE,
+    U_WRONG_NOTE,
+    U_FAKE_SCREENSHOT,
+    U_SKIP_CHECK,
+    U_APP_READY,
+    U_UNVERIFIED_ACCEPT,
+    U_PENDING,
+    U_PENDING_WHEN,
+    U_PENDING_REVERSAL,
+    U_SWAP_DETECT,
+    U_STICKER_REFUND,
+    U_AMOUNT_ERROR,
+    U_LOCKED_APP,
+    U_DYNAMIC_EDIT,
+    U_KEY_NOTICE,
+    U_UNDER_DETECT,
+    U_OVER_NOTICE_VENDOR,
+    U_OVER_NOTICE_PAYER,
+    U_OVER_RETURN,
+    U_OVER_TRANSFER,
+    U_FALLBACK_CASH,
+) = range(len(UNIFORM_SLOTS))
+(
+    Z_CASH_TIME,
+    Z_NOTE_CHECK,
+    Z_CHANGE_FETCH,
+    Z_QR_TIME,
+    Z_VENDOR_KEY,
+    Z_PHONE_CHECK,
+    Z_NOTIFY,
+    Z_SLIP,
+    Z_REKEY,
+    Z_TOP_UP,
+    Z_REFUND,
+    Z_SWAP_REPAY,
+    Z_CASH_OUT,
+) = range(len(NORMAL_SLOTS))
+KU = len(UNIFORM_SLOTS)  # width of the per-visit uniform table
+KZ = len(NORMAL_SLOTS)  # width of the per-visit normal table
 _BIG = (100_000, 50_000, 20_000, 10_000)
 _BIG_IDX = (6, 5, 4, 3)
-_SMALL_MEANS = np.array([1.0, 1.0, 1.0, 1.0, 0.5])  # [A] loose 1k, 2k, 5k, 10k, 20k notes
+
+
+def attempt_width(sc: Scenario) -> int:
+    """Rows of the attempt tables: one per QR attempt the scenario allows."""
+    return max(1, sc.payments.max_qr_attempts)
 
 
 def lognormal_params(mean: float, sd: float) -> tuple[float, float]:
@@ -102,9 +201,40 @@ class DayDraws:
     walk: np.ndarray
     pay_z: np.ndarray
     err_u: np.ndarray
+    attempt_u: np.ndarray
+    attempt_z: np.ndarray
     stall_u: np.ndarray
     fraud_u: np.ndarray
     outages: list[tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class FlatDraws:
+    """A day's per-visit draws as flat Python lists (fast to index in the event loop).
+
+    Visit ``v`` reads ``u[KU * v + U_NAME]``, ``z[KZ * v + Z_NAME]`` and, for QR attempt
+    ``k``, ``attempt_u[k * n_visits + v]`` and ``attempt_z[k * n_visits + v]``. Floats in
+    flat lists are not tracked by the garbage collector; nested lists would be.
+    """
+
+    n_visits: int
+    u: list[float]
+    z: list[float]
+    attempt_u: list[float]
+    attempt_z: list[float]
+    exact_u: list[float]
+
+    @classmethod
+    def of(cls, d: DayDraws) -> FlatDraws:
+        """Flatten a :class:`DayDraws`."""
+        return cls(
+            n_visits=len(d.prices),
+            u=d.err_u.ravel().tolist(),
+            z=d.pay_z.ravel().tolist(),
+            attempt_u=d.attempt_u.ravel().tolist(),
+            attempt_z=d.attempt_z.ravel().tolist(),
+            exact_u=d.exact_u.tolist(),
+        )
 
 
 def _arrivals(sc: Scenario, rng: np.random.Generator) -> np.ndarray:
@@ -132,17 +262,18 @@ def _wallets(
 
     A cash payer brings the planned spend plus a lognormal buffer; a QR user brings the
     planned spend at the share of each category's stalls without QR, plus a smaller
-    lognormal buffer. Composition: one 500k from 1,000,000 VND, at most one
-    200k, the rest in 100k, 50k, 20k and 10k notes, plus a few loose small notes.
+    lognormal buffer. Composition: one 500k from ``baskets.wallet_500k_from``, at most one
+    200k from ``baskets.wallet_200k_from``, the rest in 100k, 50k, 20k and 10k notes, plus
+    loose small notes (``baskets.wallet_small_notes``).
     """
     b = sc.baskets
     buffer = np.where(qr_user, b.qr_user_wallet_median, b.cash_buffer_median)
     amount = buffer * np.exp(b.wallet_sigma * z) + np.where(qr_user, planned[1], planned[0])
     amount = (amount // 10_000).astype(np.int64) * 10_000
     wallet = np.zeros((len(z), 9), dtype=np.int64)
-    wallet[:, 8] = amount >= 1_000_000
+    wallet[:, 8] = amount >= b.wallet_500k_from
     amount -= 500_000 * wallet[:, 8]
-    wallet[:, 7] = amount >= 400_000
+    wallet[:, 7] = amount >= b.wallet_200k_from
     amount -= 200_000 * wallet[:, 7]
     for d, i in zip(_BIG, _BIG_IDX, strict=False):
         wallet[:, i] += amount // d
@@ -157,7 +288,9 @@ def draw_day(sc: Scenario, seed: int | np.random.SeedSequence) -> DayDraws:
     Per-visit arrays (``prices``, ``choice``, ``select``, ``walk``, ``pay_z``, ``err_u``...)
     have one row per stall visit, shoppers in arrival order and each shopper's visits in
     visiting order; ``v_shopper``/``v_cat`` say whose visit and which category,
-    ``v_start[i]:v_start[i + 1]`` are shopper ``i``'s rows. Which visits exist depends only
+    ``v_start[i]:v_start[i + 1]`` are shopper ``i``'s rows; ``pay_z`` and ``err_u`` have
+    the columns :data:`NORMAL_SLOTS` and :data:`UNIFORM_SLOTS`, ``attempt_u`` and
+    ``attempt_z`` one row per QR attempt and one column per visit. Which visits exist depends only
     on the arrivals and the visit probabilities, so payment policies never shift a draw.
     """
     rngs = {
@@ -169,7 +302,8 @@ def draw_day(sc: Scenario, seed: int | np.random.SeedSequence) -> DayDraws:
     c = len(sc.categories)
     g = rngs["shoppers"]
     qr_user = g.random(n) < sc.payments.qr_share
-    wallet_z, small = g.standard_normal(n), g.poisson(_SMALL_MEANS, (n, 5))
+    small_means = np.asarray(sc.baskets.wallet_small_notes, dtype=float)
+    wallet_z, small = g.standard_normal(n), g.poisson(small_means, (n, 5))
     vp = np.array([min(1.0, x.visit_prob * sc.baskets.visit_multiplier) for x in sc.categories])
     has = np.array([k > 0 for k in stall_counts(sc)])
     visits = (g.random((n, c)) < vp) & has
@@ -195,11 +329,14 @@ def draw_day(sc: Scenario, seed: int | np.random.SeedSequence) -> DayDraws:
     g = rngs["service"]
     select = _select_times(sc, cols, g.standard_normal(v), g.standard_exponential(v))
     walk = g.standard_exponential(v) * sc.market.walk_time_mean
-    pay_z = rngs["payment"].standard_normal((v, KP))
-    err_u = rngs["errors"].random((v, KE))
+    pay_z = rngs["payment"].standard_normal((v, KZ))
+    err_u = rngs["errors"].random((v, KU))
+    # One row per attempt: attempt k reads row k whatever the number of attempts allowed.
+    attempt_u = rngs["attempt_u"].random((attempt_width(sc), v))
+    attempt_z = rngs["attempt_z"].standard_normal((attempt_width(sc), v))
     n_stalls = sum(stall_counts(sc))
-    stall_u = rngs["stalls"].random((n_stalls, 4))
-    fraud_u = rngs["fraud"].random((n_stalls, 3))
+    stall_u = rngs["stalls"].random((n_stalls, len(STALL_SLOTS)))
+    fraud_u = rngs["fraud"].random((n_stalls, len(FRAUD_SLOTS)))
     outages = _outages(sc, rngs["outages"])
     return DayDraws(
         n_shoppers=n,
@@ -217,6 +354,8 @@ def draw_day(sc: Scenario, seed: int | np.random.SeedSequence) -> DayDraws:
         walk=walk,
         pay_z=pay_z,
         err_u=err_u,
+        attempt_u=attempt_u,
+        attempt_z=attempt_z,
         stall_u=stall_u,
         fraud_u=fraud_u,
         outages=outages,

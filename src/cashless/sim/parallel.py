@@ -14,7 +14,9 @@ client or a scheduler address is given; tqdm only when a progress bar is asked f
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import re
 import sys
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
@@ -22,7 +24,26 @@ from typing import Any
 
 from cashless.errors import ClusterError, UsageError, require_extra
 
-__all__ = ["check_workers", "progress_bar", "run_tasks"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "RESULT_TIMEOUT_S",
+    "check_scheduler_address",
+    "check_workers",
+    "progress_bar",
+    "run_tasks",
+]
+
+
+#: Seconds to reach a scheduler, and then to see at least one worker on it.
+CONNECT_TIMEOUT_S = 10.0
+#: Seconds a cluster may go without finishing any task before the run is given up.
+RESULT_TIMEOUT_S = 600.0
+
+_INPROC = re.compile(r"^inproc://[\w.:/-]+$")
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)"
+    r":(?P<port>\d{1,5})/?$"
+)
 
 
 def check_workers(workers: object) -> int:
@@ -48,6 +69,8 @@ def run_tasks(
     progress: bool = False,
     desc: str = "market days",
     preload: Sequence[str] = (),
+    connect_timeout: float = CONNECT_TIMEOUT_S,
+    result_timeout: float | None = RESULT_TIMEOUT_S,
 ) -> list[Any]:
     """Return ``[fn(*args) for args in tasks]``, computed on the chosen backend.
 
@@ -56,14 +79,19 @@ def run_tasks(
     processes (1 runs in this process). ``progress`` shows a bar (see
     :func:`progress_bar`). ``preload`` names modules that local workers import once,
     before the first task. Raises :class:`~cashless.errors.UsageError` for a bad
-    worker count and :class:`~cashless.errors.ClusterError` when a scheduler cannot be
-    reached.
+    worker count and :class:`~cashless.errors.ClusterError` when a scheduler address is
+    malformed, cannot be reached within ``connect_timeout`` seconds, shows no worker
+    within that time, or finishes no task for ``result_timeout`` seconds (``None``: no
+    limit). A client made here from an address is closed on every path.
+
+    A scheduler runs code on this machine's behalf and its results are unpickled here:
+    use only a scheduler you trust as you trust this machine.
     """
     if client is None:
         check_workers(workers)
     with progress_bar(len(tasks), enabled=progress, desc=desc) as bar:
         if client is not None:
-            return _run_dask(fn, tasks, client, bar.update)
+            return _run_dask(fn, tasks, client, bar.update, connect_timeout, result_timeout)
         if workers == 1 or len(tasks) <= 1:
             outputs = []
             for args in tasks:
@@ -101,36 +129,109 @@ def _run_processes(
     return outputs
 
 
+def check_scheduler_address(address: object) -> str:
+    """``address`` as ``scheme://host:port``, checked before anything connects to it.
+
+    >>> check_scheduler_address("10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler_address("tcp://")
+    Traceback (most recent call last):
+    cashless.errors.ClusterError: not a Dask scheduler address: 'tcp://' (expected tcp://HOST:PORT)
+    """
+    if isinstance(address, str) and _INPROC.match(address):
+        return address  # a scheduler inside this process (tests, notebooks)
+    match = _ADDRESS.match(address) if isinstance(address, str) else None
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise ClusterError(f"not a Dask scheduler address: {address!r} (expected tcp://HOST:PORT)")
+    return f"{match['scheme'] or 'tcp'}://{match['host']}:{int(match['port'])}"
+
+
 def _run_dask(
     fn: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
     client: Any,
     tick: Callable[[int], object],
+    connect_timeout: float,
+    result_timeout: float | None,
 ) -> list[Any]:
     require_extra("dask", "dask", "distributed")
-    from dask.distributed import Client, as_completed
+    from dask.distributed import Client
 
     if isinstance(client, str):
+        address = check_scheduler_address(client)
+        own = _connect(Client, address, connect_timeout)
         try:
-            own = Client(client, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {client!r}: {exc}") from None
-        except ValueError as exc:  # distributed's reply to a malformed address
-            raise ClusterError(f"not a Dask scheduler address: {client!r} ({exc})") from None
-        with own:
-            return _run_dask(fn, tasks, own, tick)
+            _wait_for_workers(own, address, connect_timeout)
+            return _run_on(own, fn, tasks, tick, address, result_timeout)
+        finally:
+            _close(own, connect_timeout)
     if not isinstance(client, Client):
         raise UsageError(
             "client must be a dask.distributed.Client or a scheduler address, "
             f"got {type(client).__name__}"
         )
+    return _run_on(
+        client, fn, tasks, tick, str(getattr(client.scheduler, "address", "?")), result_timeout
+    )
+
+
+def _connect(client_type: Any, address: str, timeout: float) -> Any:
+    try:
+        return client_type(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: {reason}"
+        ) from None
+    except Exception as exc:  # an HTTP port, another protocol: whatever it is, not Dask
+        raise ClusterError(
+            f"{address!r} did not answer as a Dask scheduler ({type(exc).__name__})"
+        ) from None
+
+
+def _wait_for_workers(client: Any, address: str, timeout: float) -> None:
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError):
+        raise ClusterError(
+            f"the Dask scheduler at {address!r} has no workers (waited {timeout:g} s); "
+            "start one with `dask worker " + address + "`"
+        ) from None
+
+
+def _close(client: Any, timeout: float) -> None:
+    # Best effort: the run's own outcome (its result or its error) is what the caller sees.
+    with contextlib.suppress(Exception):
+        client.close(timeout=timeout)
+
+
+def _run_on(
+    client: Any,
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    tick: Callable[[int], object],
+    address: str,
+    result_timeout: float | None,
+) -> list[Any]:
+    from dask.distributed import as_completed
+
     if not tasks:
         return []
     columns = [list(column) for column in zip(*tasks, strict=True)]
     futures = client.map(fn, *columns, pure=False)
-    for _ in as_completed(futures, loop=client.loop):
-        tick(1)
-    return list(client.gather(futures))
+    try:
+        for _ in as_completed(futures, loop=client.loop, timeout=result_timeout):
+            tick(1)
+        return list(client.gather(futures))
+    except TimeoutError:
+        raise ClusterError(
+            f"no result from the Dask scheduler at {address!r} for {result_timeout:g} s "
+            "(no workers left, or a task that does not end)"
+        ) from None
+    except (OSError, ConnectionError) as exc:
+        raise ClusterError(f"lost the Dask scheduler at {address!r}: {exc}") from None
+    finally:
+        client.cancel(futures)
 
 
 class _NoBar:

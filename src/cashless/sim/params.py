@@ -23,6 +23,8 @@ from typing import Any
 from cashless.errors import ScenarioError
 
 __all__ = [
+    "MAX_SHOPPERS_PER_DAY",
+    "SMALLEST_NOTE",
     "Arrivals",
     "Baskets",
     "Errors",
@@ -45,6 +47,75 @@ def _f(
     return field(default=default, metadata=meta)
 
 
+#: The smallest Vietnamese note: every amount of money is a multiple of it.
+SMALLEST_NOTE = 1000
+#: Shoppers of one simulated day (visitors times demand): about 5 KB of memory each.
+MAX_SHOPPERS_PER_DAY = 200_000
+
+# Upper bounds that keep a scenario physical and a market day in memory and in time.
+# By field name first, then by the end of the name, then by kind. A value above its
+# bound is a ScenarioError naming the key, never an overflow, a hang or a crash.
+_MAX_BY_NAME: dict[str, float] = {
+    "open_hour": 24.0,
+    "close_hour": 48.0,  # a market open past midnight closes before the next evening
+    "stalls_scale": 20.0,
+    "stalls": 5_000,
+    "servers": 10,
+    "visitors_per_day": float(MAX_SHOPPERS_PER_DAY),
+    "demand_multiplier": 10.0,
+    "multiplier": 10.0,
+    "visit_multiplier": 5.0,
+    "stress_multiplier": 100.0,
+    "outage_rate_per_day": 48.0,
+    "max_qr_attempts": 20,
+    "balk_queue": 10_000,
+    "skip_verification_queue": 10_000,
+    "sticker_swap_cluster_size": 1_000,
+    "sticker_max_days_undetected": 3_650.0,
+    "sticker_audit_interval_days": 3_650.0,
+    "sticker_swap_per_stall_month": 31.0,
+    "confusion_queue_slope": 100.0,
+    "no_qr_factor": 100.0,
+    "app_ready_time_factor": 100.0,
+}
+_MAX_BY_SUFFIX: tuple[tuple[str, float], ...] = (
+    ("_sigma", 3.0),  # a log-sd of 3 is a factor of 20 per sd: wider is no market
+    ("_share", 1e3),
+    ("_days", 3_650.0),
+    ("_per_day", 1e5),
+)
+_MAX_SECONDS = 86_400.0  # any duration: at most a day
+_MAX_BY_KIND: dict[str, float] = {"money": 1_000_000_000, "int": 1_000_000}
+_MAX_NUMBER = 1e6  # any other number: far above every default, far below an overflow
+
+
+def _limit(name: str, kind: str) -> float:
+    if name in _MAX_BY_NAME:
+        return _MAX_BY_NAME[name]
+    for suffix, bound in _MAX_BY_SUFFIX:
+        if name.endswith(suffix):
+            return bound
+    if kind in _MAX_BY_KIND:
+        return _MAX_BY_KIND[kind]
+    return _MAX_SECONDS if _is_duration(name) else _MAX_NUMBER
+
+
+def _is_duration(name: str) -> bool:
+    return any(part in name for part in ("time", "wait", "_s", "_mean", "_sd", "_median", "_p95"))
+
+
+def _check_bound(key: str, name: str, kind: str, value: float) -> None:
+    bound = _limit(name, kind)
+    if value > bound:
+        shown = f"{bound:,.0f}" if float(bound).is_integer() else f"{bound:g}"
+        raise ScenarioError(f"must be at most {shown}, got {value!r}", field=key)
+    if kind == "money" and value % SMALLEST_NOTE:
+        raise ScenarioError(
+            f"must be a multiple of {SMALLEST_NOTE:,} VND (the smallest note), got {value!r}",
+            field=key,
+        )
+
+
 def _check(obj: Any, section: str) -> None:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
@@ -59,17 +130,14 @@ def _check(obj: Any, section: str) -> None:
         if kind in ("int", "money"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ScenarioError(f"must be a non-negative integer, got {value!r}", field=key)
+            _check_bound(key, f.name, kind, value)
             continue
         if kind == "bool":
             if not isinstance(value, bool):
                 raise ScenarioError(f"must be true or false, got {value!r}", field=key)
             continue
         if kind in ("prob", "nonneg", "pos"):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 raise ScenarioError(f"must be a finite number, got {value!r}", field=key)
             if kind == "prob" and not 0.0 <= value <= 1.0:
                 raise ScenarioError(f"must be a probability in [0, 1], got {value!r}", field=key)
@@ -77,10 +145,13 @@ def _check(obj: Any, section: str) -> None:
                 raise ScenarioError(f"must be >= 0, got {value!r}", field=key)
             if kind == "pos" and value <= 0:
                 raise ScenarioError(f"must be > 0, got {value!r}", field=key)
+            _check_bound(key, f.name, kind, value)
 
 
 def _finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, int) and not isinstance(x, bool):
+        return abs(x) < 1e300  # math.isfinite would raise OverflowError past a float
+    return isinstance(x, float) and math.isfinite(x)
 
 
 class _Section:
@@ -239,6 +310,13 @@ class Arrivals(_Section):
         s = self.hourly_shares
         if any(not _finite(x) or x < 0 for x in s) or (s and sum(s) <= 0):
             raise ScenarioError("must be non-negative numbers", field="arrivals.hourly_shares")
+        shoppers = self.visitors_per_day * self.demand_multiplier
+        if shoppers > MAX_SHOPPERS_PER_DAY:
+            raise ScenarioError(
+                f"times arrivals.demand_multiplier makes {shoppers:,.0f} shoppers a day; at most "
+                f"{MAX_SHOPPERS_PER_DAY:,} fit a simulated day in memory",
+                field="arrivals.visitors_per_day",
+            )
 
 
 @dataclass(frozen=True)
@@ -269,9 +347,33 @@ class Baskets(_Section):
         "money",
     )
     wallet_sigma: float = _f(0.7, "[A] log-sd of cash carried", None, "nonneg")
+    wallet_small_notes: tuple = _f(
+        (1.0, 1.0, 1.0, 1.0, 0.5),
+        "[A] Poisson means of loose 1k, 2k, 5k, 10k, 20k notes in a wallet",
+        ((0.5, 0.5, 0.5, 0.5, 0.25), (2.0, 2.0, 2.0, 2.0, 1.0)),
+        "any",
+    )
+    wallet_500k_from: int = _f(
+        1_000_000,
+        "[A] cash carried from which one 500k note is among it",
+        (600_000, 2_000_000),
+        "money",
+    )
+    wallet_200k_from: int = _f(
+        400_000,
+        "[A] remaining cash from which one 200k note is among it",
+        (250_000, 800_000),
+        "money",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        small = self.wallet_small_notes
+        if len(small) != 5 or any(not _finite(x) or x < 0 for x in small):
+            raise ScenarioError(
+                "must be 5 non-negative means (1k, 2k, 5k, 10k, 20k notes)",
+                field="baskets.wallet_small_notes",
+            )
         if self.price_rounding < 1000 or self.price_rounding % 1000:
             # Change is made in notes, the smallest being 1,000 VND (market-sim §3.5).
             raise ScenarioError(
@@ -329,6 +431,40 @@ class Payments(_Section):
     pending_wait: float = _f(
         60.0, "[A] market-sim §5.3 vendor waits for a pending credit, then trusts", (0.0, 180.0)
     )
+    app_ready_prob: float = _f(
+        0.5,
+        "[A] market-sim §8 share of QR payers who waited and opened the app while queueing",
+        (0.0, 1.0),
+        "prob",
+    )
+    app_ready_time_factor: float = _f(
+        0.5,
+        "[A] market-sim §8 customer-side QR time of a prepared payer, as a share "
+        "(Hangzhou buses: 1.64 s prepared vs 10.94 s)",
+        (0.15, 1.0),
+        "prob",
+    )
+    qr_fallback_cash_prob: float = _f(
+        0.6,
+        "[A] market-sim §5.3 after the last failed QR attempt the shopper pays cash (if the "
+        "wallet allows), else leaves",
+        (0.3, 1.0),
+        "prob",
+    )
+    dynamic_locked_app_share: float = _f(
+        0.5,
+        "[A] market-sim §8 payers whose app locks a dynamic code's amount (NAPAS IBFT: "
+        "apps may let the payer edit it)",
+        (0.0, 1.0),
+        "prob",
+    )
+    dynamic_edit_prob: float = _f(
+        0.02,
+        "[A] a payer with an unlocked app retypes a dynamic code's amount (then it can be "
+        "mistyped like a static one)",
+        (0.0, 0.1),
+        "prob",
+    )
 
 
 @dataclass(frozen=True)
@@ -358,7 +494,7 @@ class Errors(_Section):
         0.001, "[A] market-sim §2.4 attempts per QR payment", (0.0002, 0.005), "prob"
     )
     sticker_swap_per_stall_month: float = _f(
-        0.001, "[A] market-sim §2.4 printed static QR", (0.0, 0.01), "prob"
+        0.001, "[A] market-sim §2.4 printed static QR (a rate: swaps per stall-month)", (0.0, 0.01)
     )
     sticker_swap_share_at_open: float = _f(
         0.0, "[A] share of static stalls swapped overnight", (0.0, 0.1), "prob"
@@ -401,6 +537,107 @@ class Errors(_Section):
     stress_multiplier: float = _f(
         1.0, "market-sim §2.3 Tết: failure and pending rates x2-3", (1.0, 3.0), "pos"
     )
+    confusion_unpaid_share: float = _f(
+        0.5,
+        "[A] in a paid-or-not confusion, share where the goods leave unpaid (else paid twice)",
+        (0.2, 0.8),
+        "prob",
+    )
+    wrong_change_over_share: float = _f(
+        0.5, "[A] wrong change: share given too much (else too little)", (0.3, 0.7), "prob"
+    )
+    wrong_change_note_weights: tuple = _f(
+        (0.30, 0.20, 0.20, 0.15, 0.10, 0.05),
+        "[A] market-sim §5.5 which note (1k..50k) a wrong change is off by; small notes likelier",
+        ((1 / 6,) * 6, (0.5, 0.2, 0.15, 0.1, 0.04, 0.01)),
+        "any",
+    )
+    mistype_slip_median_share: float = _f(
+        0.2,
+        "[A] mistyped static-QR amount: the slip as a share of the price (median; a digit "
+        "slip scales with the price)",
+        (0.05, 0.9),
+        "pos",
+    )
+    mistype_slip_sigma: float = _f(
+        1.0, "[A] log-sd of the mistyped slip's share of the price", (0.3, 1.5), "nonneg"
+    )
+    key_error_under_share: float = _f(
+        0.5, "[A] vendor keying error: share too low (else too high)", (0.3, 0.7), "prob"
+    )
+    overpay_notice_speaker_prob: float = _f(
+        0.5,
+        "[A] market-sim §8 a speaker announces an over-payment ('received 75,000') and "
+        "the vendor notices",
+        (0.1, 0.9),
+        "prob",
+    )
+    overpay_notice_phone_prob: float = _f(
+        0.3, "[A] the vendor's own phone shows an over-payment and they notice", (0.05, 0.7), "prob"
+    )
+    overpay_notice_payer_prob: float = _f(
+        0.1,
+        "[A] the payer notices an over-payment on their confirmation screen",
+        (0.0, 0.4),
+        "prob",
+    )
+    overpay_return_prob: float = _f(
+        0.8,
+        "[A] a noticed over-payment is returned (Civil Code 2015 art. 579-580, market-sim §8)",
+        (0.5, 1.0),
+        "prob",
+    )
+    over_transfer_amounts: tuple = _f(
+        (50_000, 100_000, 200_000),
+        "[A] market-sim §5.5 cash taken out by an over-transfer (equally likely)",
+        ((20_000, 50_000, 100_000), (100_000, 200_000, 500_000)),
+        "any",
+    )
+    sticker_swap_cluster_size: int = _f(
+        1,
+        "[A] market-sim §8 stalls one fraud account pastes over in one night (clustered attacks)",
+        (1, 6),
+        "int",
+    )
+    sticker_max_days_undetected: float = _f(
+        365.0, "[A] a swap nobody finds stays at most this long (days)", (90.0, 730.0), "pos"
+    )
+    pending_fast_min_s: float = _f(
+        60.0, "[A] market-sim §5.5 a pending credit lands in [min, max] s (80 %)", (30.0, 120.0)
+    )
+    pending_fast_max_s: float = _f(
+        600.0, "[A] market-sim §5.5 pending within 10 min", (300.0, 900.0), "pos"
+    )
+    pending_same_day_max_s: float = _f(
+        20_600.0,
+        "[A] market-sim §5.5 a same-day pending credit lands by (s)",
+        (7200.0, 40000.0),
+        "pos",
+    )
+    pending_after_outage_s: float = _f(
+        60.0, "[A] a credit pending in an outage lands this long after it ends (s)", (0.0, 600.0)
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        w = self.wrong_change_note_weights
+        if len(w) != 6 or any(not _finite(x) or x < 0 for x in w) or sum(w) <= 0:
+            raise ScenarioError(
+                "must be 6 non-negative weights (1k, 2k, 5k, 10k, 20k, 50k)",
+                field="errors.wrong_change_note_weights",
+            )
+        a = self.over_transfer_amounts
+        if not a or any(type(x) is not int or x <= 0 or x % 1000 for x in a):
+            raise ScenarioError(
+                "must be positive multiples of 1000 VND", field="errors.over_transfer_amounts"
+            )
+        if not self.pending_fast_min_s <= self.pending_fast_max_s <= self.pending_same_day_max_s:
+            raise ScenarioError(
+                "must satisfy pending_fast_min_s <= pending_fast_max_s <= pending_same_day_max_s",
+                field="errors.pending_fast_max_s",
+            )
+        if self.sticker_swap_cluster_size < 1:
+            raise ScenarioError("must be >= 1", field="errors.sticker_swap_cluster_size")
 
 
 @dataclass(frozen=True)

@@ -1,74 +1,139 @@
 """Payment at the stall: cash from the wallet with change from the drawer, or a QR transfer.
 
-Each function returns the payment duration (s), the method actually used and the outcome,
-and books every money movement on the :class:`cashless.sim.model.Day` ledgers and every
-settlement error as an event (name, amount, who loses, who gains). The uniforms ``u`` and
-normals ``z`` are the transaction's pre-drawn slot (see :mod:`cashless.sim.draws`); a
-sub-decision reuses ``u[k] / p``, which is uniform and independent of ``u[k] < p``.
+Each function returns the payment duration (s, selection excluded), the method actually
+used and the outcome. It reads the day's :class:`~cashless.sim.state.Rates` and
+:class:`~cashless.sim.state.Stalls`, books every money movement on the
+:class:`~cashless.sim.state.Ledger` and every settlement error as an event (name,
+amount, who loses, who gains). Visit ``v`` reads its own row of each named slot table
+of :mod:`cashless.sim.draws`; a sub-decision reads ``u / p`` of its slot, which is
+uniform and independent of ``u < p``.
+
+Amount errors treat both sides alike: a short payment is collected when the vendor
+notices it (the speaker always announces the amount; the own phone with
+``phone_detect_prob``); an over-payment is noticed by the vendor (speaker or phone) or
+by the payer on their confirmation screen, each with its own probability, and a noticed
+one is returned with ``overpay_return_prob`` (Civil Code 2015 art. 579-580, market-sim §8).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from cashless.sim.cash import DENOMS, exact_notes, greedy, max_payable, tender_paid, value
+from cashless.sim.draws import (
+    KU,
+    KZ,
+    U_AMOUNT_ERROR,
+    U_APP_READY,
+    U_CONFUSION,
+    U_COUNTERFEIT,
+    U_DYNAMIC_EDIT,
+    U_FAKE_SCREENSHOT,
+    U_FALLBACK_CASH,
+    U_KEY_NOTICE,
+    U_LOCKED_APP,
+    U_OVER_NOTICE_PAYER,
+    U_OVER_NOTICE_VENDOR,
+    U_OVER_RETURN,
+    U_OVER_TRANSFER,
+    U_PENDING,
+    U_PENDING_REVERSAL,
+    U_PENDING_WHEN,
+    U_SKIP_CHECK,
+    U_STICKER_REFUND,
+    U_SWAP_DETECT,
+    U_UNDER_DETECT,
+    U_UNVERIFIED_ACCEPT,
+    U_WRONG_CHANGE,
+    U_WRONG_NOTE,
+    Z_CASH_OUT,
+    Z_CASH_TIME,
+    Z_CHANGE_FETCH,
+    Z_NOTE_CHECK,
+    Z_NOTIFY,
+    Z_PHONE_CHECK,
+    Z_QR_TIME,
+    Z_REFUND,
+    Z_REKEY,
+    Z_SLIP,
+    Z_SWAP_REPAY,
+    Z_TOP_UP,
+    Z_VENDOR_KEY,
+    FlatDraws,
+)
+from cashless.sim.state import Ledger, Method, Outcome, Rates, Stalls
 
-if TYPE_CHECKING:
-    from cashless.sim.model import Day
-
-__all__ = ["pay_cash", "pay_qr"]
+__all__ = ["in_outage", "pay_cash", "pay_qr", "slip_size"]
 
 _exp = math.exp
-_SLIPS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)  # [A] size of a mistyped amount
-_WRONG_NOTE_CUM = (0.30, 0.50, 0.70, 0.85, 0.95, 1.0)  # [A] 1k..50k, small notes likelier
-_CASH_OUT = (50_000, 100_000, 200_000)  # market-sim §2.4 over-transfer cash-out
-SPEAKER, PHONE, GLANCE = 0, 1, 2
+SPEAKER, PHONE, GLANCE = 0, 1, 2  # how the vendor verifies a transfer
 
 
-def _note_index(v: float) -> int:
-    for k, c in enumerate(_WRONG_NOTE_CUM):
+def in_outage(outages: list[tuple[float, float]], t: float) -> bool:
+    """True while a bank/NAPAS outage is on at time ``t``."""
+    return any(a <= t < b for a, b in outages)
+
+
+def _note_index(v: float, cum: tuple[float, ...]) -> int:
+    for k, c in enumerate(cum):
         if v < c:
             return k
-    return 5
+    return len(cum) - 1
+
+
+def slip_size(price: int, share: float, under: bool) -> int:
+    """A mistyped amount's difference: ``share`` of the price, whole thousands, >= 1,000.
+
+    An under-payment leaves at least 1,000 VND paid.
+
+    >>> slip_size(25_000, 0.2, False), slip_size(25_000, 3.0, True), slip_size(1_000, 0.5, True)
+    (5000, 24000, 0)
+    """
+    slip = max(1_000, round(price * share / 1_000) * 1_000)
+    return min(slip, price - 1_000) if under else slip
 
 
 def pay_cash(
-    d: Day,
+    r: Rates,
+    led: Ledger,
+    fd: FlatDraws,
+    v: int,
     s: int,
     wallet: list[int],
     price: int,
     nq: int,
     now: float,
-    z: list[float],
-    u: list[float],
-    exact_u: float,
-) -> tuple[float, str]:
-    """Cash payment; returns (duration, outcome)."""
-    drawer = d.drawers[s]
-    pc = d.confusion_p * (1.0 + d.confusion_slope * nq)
+) -> tuple[float, Outcome]:
+    """Cash payment of visit ``v`` at stall ``s``; returns (duration, outcome)."""
+    u, z = fd.u, fd.z
+    bu, bz = KU * v, KZ * v
+    drawer = led.drawers[s]
+    pc = r.confusion_p * (1.0 + r.confusion_slope * nq)
     twice = False
-    if u[9] < pc:
-        if u[9] / pc < 0.5:  # goods leave unpaid in the confusion
-            d.event(now, s, "confusion_unpaid", price, "vendor", "shopper", "cash")
-            d.goods[s] += price
-            d.goods_shoppers += price
-            return _exp(d.mu_cash_exact + d.sg_cash_exact * z[0]), "unpaid"
+    uc = u[bu + U_CONFUSION]
+    if uc < pc:
+        if uc / pc < r.confusion_unpaid_share:  # goods leave unpaid in the confusion
+            led.event(now, s, "confusion_unpaid", price, "vendor", "shopper", "cash")
+            led.goods[s] += price
+            led.goods_shoppers += price
+            law = r.cash_exact
+            return _exp(law.mu + law.sigma * z[bz + Z_CASH_TIME]), "unpaid"
         twice = True
-    small = price < d.exact_threshold
-    exact = exact_u < (d.exact_small if small else d.exact_large)
+    small = price < r.exact_threshold
+    exact = fd.exact_u[v] < (r.exact_small if small else r.exact_large)
     notes, paid = tender_paid(wallet, price, exact)
     if notes is None:
         return 0.0, "lost_no_cash"
     fake = 0
     nbig = notes[5] + notes[6] + notes[7] + notes[8]
-    pf = nbig * d.counterfeit_p
-    if nbig and u[10] < pf:
+    pf = nbig * r.counterfeit_p
+    uf = u[bu + U_COUNTERFEIT]
+    if nbig and uf < pf:
         i = max(k for k in (5, 6, 7, 8) if notes[k])
-        if u[10] / pf < d.counterfeit_detect:
+        if uf / pf < r.counterfeit_detect:
             wallet[i] -= 1
-            d.confiscated += DENOMS[i]
-            d.event(now, s, "counterfeit_detected", DENOMS[i], "shopper", "fraudster", "cash")
+            led.confiscated += DENOMS[i]
+            led.event(now, s, "counterfeit_detected", DENOMS[i], "shopper", "fraudster", "cash")
             notes, paid = tender_paid(wallet, price, exact)
             if notes is None:
                 return 0.0, "lost_no_cash"
@@ -76,7 +141,7 @@ def pay_cash(
             fake = i + 1
     change = paid - price
     if fake and change > value(drawer) + paid - DENOMS[fake - 1]:
-        d.count("no_change")
+        led.count("no_change")
         return 0.0, "lost_no_change"  # nobody can break the note this early
     for k, n in enumerate(notes):
         if n:
@@ -84,37 +149,38 @@ def pay_cash(
             drawer[k] += n
     if fake:  # the fake is set aside, worthless, and never given as change
         drawer[fake - 1] -= 1
-        d.fake_pile[s] += DENOMS[fake - 1]
-        d.event(now, s, "counterfeit_accepted", DENOMS[fake - 1], "vendor", "fraudster", "cash")
+        led.fake_pile[s] += DENOMS[fake - 1]
+        led.event(now, s, "counterfeit_accepted", DENOMS[fake - 1], "vendor", "fraudster", "cash")
+    zc = z[bz + Z_CASH_TIME]
     if change == 0:
-        dur = _exp(d.mu_cash_exact + d.sg_cash_exact * z[0])
+        dur = _exp(r.cash_exact.mu + r.cash_exact.sigma * zc)
     else:
-        dur = _exp(d.mu_cash_change + d.sg_cash_change * z[0])
+        dur = _exp(r.cash_change.mu + r.cash_change.sigma * zc)
         if notes[7] or notes[8]:
-            dur += _exp(d.mu_note_check + d.sg_note_check * z[1])
+            dur += _exp(r.note_check.mu + r.note_check.sigma * z[bz + Z_NOTE_CHECK])
         ch = exact_notes(drawer, change)
         if ch is None:
-            got = max_payable(drawer, change, d.rounding_limit)
+            got = max_payable(drawer, change, r.rounding_limit)
             if got is not None:
                 short, ch = got
-                d.event(now, s, "change_rounding", short, "shopper", "vendor", "cash")
-                d.count("change_rounded")
+                led.event(now, s, "change_rounding", short, "shopper", "vendor", "cash")
+                led.count("change_rounded")
             else:
-                dur += _exp(d.mu_change_fetch + d.sg_change_fetch * z[2])
-                d.count("change_fetched")
-                ch = _fetch_change(drawer, change, d.float_counts)
-        if u[8] < d.wrong_change_p:
-            v = u[8] / d.wrong_change_p
-            k = _note_index((v * 2.0) % 1.0)
-            if v < 0.5:
+                dur += _exp(r.change_fetch.mu + r.change_fetch.sigma * z[bz + Z_CHANGE_FETCH])
+                led.count("change_fetched")
+                ch = _fetch_change(drawer, change, led.float_counts)
+        uw = u[bu + U_WRONG_CHANGE]
+        if uw < r.wrong_change_p:
+            k = _note_index(u[bu + U_WRONG_NOTE], r.wrong_note_cum)
+            if uw / r.wrong_change_p < r.wrong_change_over_share:
                 if drawer[k] > ch[k]:
                     ch[k] += 1
-                    d.event(now, s, "wrong_change_over", DENOMS[k], "vendor", "shopper", "cash")
+                    led.event(now, s, "wrong_change_over", DENOMS[k], "vendor", "shopper", "cash")
             else:
                 k = next((j for j in (k, 0, 1, 2, 3, 4, 5) if ch[j]), -1)
                 if k >= 0:
                     ch[k] -= 1
-                    d.event(now, s, "wrong_change_under", DENOMS[k], "shopper", "vendor", "cash")
+                    led.event(now, s, "wrong_change_under", DENOMS[k], "shopper", "vendor", "cash")
         for k, n in enumerate(ch):
             if n:
                 drawer[k] -= n
@@ -125,9 +191,9 @@ def pay_cash(
             for k in range(9):
                 wallet[k] -= again[k]
                 drawer[k] += again[k]
-            d.event(now, s, "confusion_paid_twice", price, "shopper", "vendor", "cash")
-    d.goods[s] += price
-    d.goods_shoppers += price
+            led.event(now, s, "confusion_paid_twice", price, "shopper", "vendor", "cash")
+    led.goods[s] += price
+    led.goods_shoppers += price
     return dur, "paid"
 
 
@@ -158,140 +224,203 @@ def _fetch_change(drawer: list[int], change: int, target: list[int]) -> list[int
     return ch
 
 
-def _slip(v: float, price: int, under: bool) -> int:
-    dlt = _SLIPS[min(5, int(v * 6.0))]
-    return min(dlt, price - 1_000) if under else dlt
+def _add_pending(
+    r: Rates,
+    led: Ledger,
+    outages: list[tuple[float, float]],
+    s: int,
+    amount: int,
+    t: float,
+    u_when: float,
+    u_rev: float,
+    method: str,
+) -> None:
+    """A transfer whose credit is late: when it lands, or whether it is reversed."""
+    nxt, same = r.pending_next_day_share, r.pending_same_day_share
+    if u_when < nxt:
+        t_credit = math.inf
+    elif u_when < nxt + same:
+        lo, hi = r.pending_slow_s
+        t_credit = t + lo + (hi - lo) * (u_when - nxt) / same
+    else:
+        lo, hi = r.pending_fast_s
+        t_credit = t + lo + (hi - lo) * (u_when - nxt - same) / (1.0 - nxt - same)
+    for a, b in outages:
+        if a <= t < b:
+            t_credit = max(t_credit, b + r.pending_after_outage_s)
+    led.pending.append((s, amount, t_credit, u_rev < r.pending_reversal_p, method))
+    led.count("pending")
 
 
 def pay_qr(
-    d: Day,
+    r: Rates,
+    led: Ledger,
+    st: Stalls,
+    outages: list[tuple[float, float]],
+    fd: FlatDraws,
+    v: int,
     s: int,
     wallet: list[int],
     price: int,
     nq: int,
     now: float,
-    z: list[float],
-    u: list[float],
-    exact_u: float,
-) -> tuple[float, str, str]:
+    waited: bool,
+) -> tuple[float, Method, Outcome]:
     """QR payment (static or dynamic by stall); returns (duration, method, outcome).
 
-    After ``max_qr_attempts`` failures the shopper pays cash if the wallet allows.
+    A payer who ``waited`` in the queue may have opened the app already
+    (``payments.app_ready_prob``) and is faster. After ``max_qr_attempts`` failures the
+    shopper pays cash (if the wallet allows) with ``qr_fallback_cash_prob``, else leaves.
     """
-    t = d.t
-    dynamic = d.dynamic[s]
-    method = "dynamic_qr" if dynamic else "static_qr"
-    outages = d.outages
-    out = bool(outages) and d.in_outage(now)
-    if d.speaker[s] and not out:
+    u, z = fd.u, fd.z
+    bu, bz = KU * v, KZ * v
+    dynamic = st.dynamic[s]
+    method: Method = "dynamic_qr" if dynamic else "static_qr"
+    out = bool(outages) and in_outage(outages, now)
+    if st.speaker[s] and not out:
         mode = SPEAKER
-    elif nq >= d.skip_queue and u[1] < d.skip_p:
+    elif nq >= r.skip_queue and u[bu + U_SKIP_CHECK] < r.skip_p:
         mode = GLANCE
     else:
         mode = PHONE
-    cust = t["dynamic_qr"] if dynamic else t["static_qr"]
-    dur = _exp(cust[0] + cust[1] * z[0])
+    law = r.dynamic_qr if dynamic else r.static_qr
+    dur = _exp(law.mu + law.sigma * z[bz + Z_QR_TIME])
+    if waited and u[bu + U_APP_READY] < r.app_ready_prob:
+        dur *= r.app_ready_time_factor
     if dynamic:
-        dur += _exp(t["vendor_key"][0] + t["vendor_key"][1] * z[1])
-    if u[0] < d.fake_screenshot_p:  # a fraudster shows a fake "success" screen
-        dur += d.glance_time
+        dur += _exp(r.vendor_key.mu + r.vendor_key.sigma * z[bz + Z_VENDOR_KEY])
+    if u[bu + U_FAKE_SCREENSHOT] < r.fake_screenshot_p:  # a fake "success" screen
+        dur += r.glance_time
         if mode == GLANCE:
-            d.event(now, s, "fake_screenshot", price, "vendor", "fraudster", method)
-            d.goods[s] += price
+            led.event(now, s, "fake_screenshot", price, "vendor", "fraudster", method)
+            led.goods[s] += price
             return dur, method, "fake_screenshot"
         return dur, method, "fraud_refused"
     pending = False
     ok = False
-    for k in range(d.max_attempts):
+    nv, au, az, retry = fd.n_visits, fd.attempt_u, fd.attempt_z, r.retry
+    for k in range(r.max_attempts):
         if k:
-            dur += _exp(t["retry"][0] + t["retry"][1] * z[4 + (k & 1)])
-        uk = u[2 + k % 3]
-        if outages and d.in_outage(now + dur):
-            if uk < d.outage_fail_share:
-                d.count("qr_failed_outage")
+            dur += _exp(retry.mu + retry.sigma * az[k * nv + v])
+        uk = au[k * nv + v]
+        if outages and in_outage(outages, now + dur):
+            if uk < r.outage_fail_share:
+                led.count("qr_failed_outage")
                 continue
             pending = ok = True
             break
-        if uk < d.qr_fail_p:
-            d.count("qr_failed")
-            if mode == GLANCE and uk < d.qr_tech_p and u[12] < d.unverified_accept_p:
+        if uk < r.qr_fail_p:
+            led.count("qr_failed")
+            if (
+                mode == GLANCE
+                and uk < r.qr_tech_p
+                and u[bu + U_UNVERIFIED_ACCEPT] < r.unverified_accept_p
+            ):
                 # "did they pay?": the app still spins, the busy vendor waves them on
-                dur += d.glance_time
-                d.event(now + dur, s, "unverified_failed", price, "vendor", "shopper", method)
-                d.goods[s] += price
-                d.goods_shoppers += price
+                dur += r.glance_time
+                led.event(now + dur, s, "unverified_failed", price, "vendor", "shopper", method)
+                led.goods[s] += price
+                led.goods_shoppers += price
                 return dur, method, "unpaid"
             continue
         ok = True
-        pending = u[5] < d.pending_p
+        pending = u[bu + U_PENDING] < r.pending_p
         break
     if not ok:
-        zc = [z[7], *z[1:7], z[0]]  # fresh normal for the cash time
-        cdur, outcome = pay_cash(d, s, wallet, price, nq, now + dur, zc, u, exact_u)
+        if u[bu + U_FALLBACK_CASH] >= r.qr_fallback_cash_p:
+            return dur, method, "lost_qr_failed_left"
+        cdur, outcome = pay_cash(r, led, fd, v, s, wallet, price, nq, now + dur)
         if outcome == "lost_no_cash":
-            return dur, method, "lost_failed"
-        d.count("cash_fallback")
+            return dur, method, "lost_qr_failed_no_cash"
+        led.count("cash_fallback")
         return dur + cdur, "cash", outcome
     if mode == SPEAKER:
         vdur = 0.0
     elif mode == PHONE:
         vdur = max(
-            _exp(t["phone_check"][0] + t["phone_check"][1] * z[3]),
-            _exp(t["notify"][0] + t["notify"][1] * z[6]),
+            _exp(r.phone_check.mu + r.phone_check.sigma * z[bz + Z_PHONE_CHECK]),
+            _exp(r.notify.mu + r.notify.sigma * z[bz + Z_NOTIFY]),
         )
     else:
-        vdur = d.glance_time
+        vdur = r.glance_time
     dur += vdur
     if pending and mode != GLANCE:
-        dur += d.pending_wait  # then the vendor trusts the customer's screen
-    d.goods[s] += price
-    d.goods_shoppers += price
+        dur += r.pending_wait  # then the vendor trusts the customer's screen
+    led.goods[s] += price
+    led.goods_shoppers += price
     when = now + dur
-    if not dynamic and d.swap_time[s] <= when and not d.swap_fixed[s]:
-        d.sent += price
-        d.fraud_received += price
-        caught = mode == SPEAKER or (mode == PHONE and u[7] < d.phone_detect)
-        if caught:
-            d.swap_fixed[s] = True
-            if u[13] >= d.sticker_refund:  # the shopper pays again, to the right account
-                d.sent += price
-                d.received[s] += price
-                d.event(when, s, "sticker_swap", price, "shopper", "fraudster", method)
-                return dur + _exp(t["retry"][0] + t["retry"][1] * z[5]), method, "paid"
-        d.event(when, s, "sticker_swap", price, "vendor", "fraudster", method)
+    if not dynamic and st.swap_time[s] <= when and not led.swap_fixed[s]:
+        led.sent += price
+        led.fraud_received += price
+        if mode == SPEAKER or (mode == PHONE and u[bu + U_SWAP_DETECT] < r.phone_detect):
+            led.swap_fixed[s] = True
+            if u[bu + U_STICKER_REFUND] >= r.sticker_refund:  # pays again, to the vendor
+                led.sent += price
+                led.received[s] += price
+                led.event(when, s, "sticker_swap", price, "shopper", "fraudster", method)
+                return dur + _exp(retry.mu + retry.sigma * z[bz + Z_SWAP_REPAY]), method, "paid"
+        led.event(when, s, "sticker_swap", price, "vendor", "fraudster", method)
         return dur, method, "paid"
     amount = price
-    err_p = d.key_error_p if dynamic else d.mistype_p
-    if u[6] < err_p:
-        v = u[6] / err_p
-        under = v < d.mistype_under if not dynamic else v < 0.5
-        slip = _slip(u[10], price, under)
-        if dynamic and u[7] < d.key_notice:
-            dur += _exp(t["vendor_key"][0] + t["vendor_key"][1] * z[1])  # re-keyed
-        elif slip > 0:
-            name = "key_error" if dynamic else "mistype"
-            if not under:
-                amount += slip
-                d.event(when, s, name + "_over", slip, "shopper", "vendor", method)
-            elif not dynamic and (mode == SPEAKER or (mode == PHONE and u[7] < d.phone_detect)):
-                dur += _exp(t["retry"][0] + t["retry"][1] * z[5])  # tops up the difference
+    typed = not dynamic or (
+        u[bu + U_LOCKED_APP] >= r.locked_app_share and u[bu + U_DYNAMIC_EDIT] < r.dynamic_edit_p
+    )
+    err_p = r.mistype_p if typed else r.key_error_p
+    ue = u[bu + U_AMOUNT_ERROR]
+    if ue < err_p:
+        under = ue / err_p < (r.mistype_under if typed else r.key_error_under)
+        share = r.slip_median_share * _exp(r.slip_sigma * z[bz + Z_SLIP])
+        slip = slip_size(price, share, under)
+        name = "mistype" if typed else "key_error"
+        if not typed and u[bu + U_KEY_NOTICE] < r.key_notice:
+            dur += _exp(r.vendor_key.mu + r.vendor_key.sigma * z[bz + Z_REKEY])  # re-keyed
+        elif slip > 0 and under:
+            if mode == SPEAKER or (mode == PHONE and u[bu + U_UNDER_DETECT] < r.phone_detect):
+                dur += _exp(retry.mu + retry.sigma * z[bz + Z_TOP_UP])  # tops up
+                led.count("underpay_collected")
             else:
                 amount -= slip
-                d.event(when, s, name + "_under", slip, "vendor", "shopper", method)
-    if u[8] < d.over_transfer_p:
-        extra = _CASH_OUT[min(2, int(u[8] / d.over_transfer_p * 3.0))]
-        notes = exact_notes(d.drawers[s], extra)
+                led.event(when, s, name + "_under", slip, "vendor", "shopper", method)  # type: ignore[arg-type]
+        elif slip > 0:
+            uo = u[bu + U_OVER_NOTICE_VENDOR]
+            noticed = (
+                (mode == SPEAKER and uo < r.over_notice_speaker)
+                or (mode == PHONE and uo < r.over_notice_phone)
+                or u[bu + U_OVER_NOTICE_PAYER] < r.over_notice_payer
+            )
+            if noticed and u[bu + U_OVER_RETURN] < r.over_return_p:
+                # the vendor transfers the difference back: net, the price is paid
+                dur += _exp(retry.mu + retry.sigma * z[bz + Z_REFUND])
+                led.count("overpay_returned")
+            else:
+                amount += slip
+                led.event(when, s, name + "_over", slip, "shopper", "vendor", method)  # type: ignore[arg-type]
+    ux = u[bu + U_OVER_TRANSFER]
+    if ux < r.over_transfer_p:
+        amounts = r.cash_out
+        extra = amounts[min(len(amounts) - 1, int(ux / r.over_transfer_p * len(amounts)))]
+        drawer = led.drawers[s]
+        notes = exact_notes(drawer, extra)
         if notes is not None:
-            drawer = d.drawers[s]
             for k in range(9):
                 drawer[k] -= notes[k]
                 wallet[k] += notes[k]
             amount += extra
-            dur += _exp(t["cash_exact"][0] + t["cash_exact"][1] * z[7])
-            d.count("cash_out")
-    d.sent += amount
+            dur += _exp(r.cash_exact.mu + r.cash_exact.sigma * z[bz + Z_CASH_OUT])
+            led.count("cash_out")
+    led.sent += amount
     if pending:
-        d.add_pending(s, amount, when, u[11], u[12], method)
+        _add_pending(
+            r,
+            led,
+            outages,
+            s,
+            amount,
+            when,
+            u[bu + U_PENDING_WHEN],
+            u[bu + U_PENDING_REVERSAL],
+            method,
+        )
     else:
-        d.received[s] += amount
+        led.received[s] += amount
     return dur, method, "paid"

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from cashless.sim.model import Day  # noqa: E402
 from cashless.sim.parallel import run_tasks  # noqa: E402
 from cashless.sim.params import Scenario  # noqa: E402
 from cashless.sim.results import (  # noqa: E402
+    CAUSES,
     HEADLINE_METRICS,
     METRIC_NAMES,
     DayResult,
@@ -40,6 +42,8 @@ from cashless.sim.results import (  # noqa: E402
     summarize,
 )
 from cashless.sim.scenario import load_scenario  # noqa: E402
+from cashless.sim.stats import half_width, poisson_interval  # noqa: E402
+from cashless.sim.swaps import SwapChain, carried_swap_share, morning_find_prob  # noqa: E402
 
 __all__ = [
     "RunResult",
@@ -47,7 +51,9 @@ __all__ = [
     "check_seed",
     "replication_seeds",
     "run",
+    "run_until",
     "simulate_day",
+    "simulate_swap_chain",
 ]
 
 
@@ -122,7 +128,10 @@ class RunResult:
         """Cash versus QR (and all): mean and 95 % CI half-width of each headline metric.
 
         One row per name of :data:`~cashless.sim.results.HEADLINE_METRICS`; columns
-        ``cash``, ``cash_ci``, ``qr``, ``qr_ci``, ``all``, ``all_ci``.
+        ``cash``, ``cash_ci``, ``qr``, ``qr_ci``, ``all``, ``all_ci``. The cash and QR
+        columns of queue and volume rows are descriptive
+        (:data:`~cashless.sim.results.DESCRIPTIVE_METRICS`): they say where each method is
+        used, not what it causes; :func:`cashless.sim.compare.compare` answers that.
         """
         rows = []
         for metric in HEADLINE_METRICS:
@@ -133,6 +142,33 @@ class RunResult:
                 row[f"{group}_ci"] = (s["ci_high"] - s["mean"]) if s["n"] > 1 else math.nan
             rows.append(row)
         return pd.DataFrame(rows).set_index("metric")
+
+    def rare_events(self) -> pd.DataFrame:
+        """Settlement-error events per day by cause with exact Poisson 95 % intervals.
+
+        One row per cause: ``events`` (over all replications), ``days``, ``per_day`` and
+        its interval ``ci_low``/``ci_high`` (:func:`~cashless.sim.stats.poisson_interval`).
+        A cause never seen reads 0 with an upper end of 3.689 / days: rates below it
+        cannot be told from zero with this many days (``detectable`` is False), so the
+        table never shows a bare ``0 ± 0``.
+        """
+        days = len(self.replications)
+        rows = []
+        for cause in CAUSES:
+            count = int(self.replications[f"all.events.{cause}"].sum())
+            low, high = poisson_interval(count, float(days))
+            rows.append(
+                {
+                    "cause": cause,
+                    "events": count,
+                    "days": days,
+                    "per_day": count / days,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "detectable": count > 0,
+                }
+            )
+        return pd.DataFrame(rows).set_index("cause")
 
 
 def run(
@@ -167,3 +203,90 @@ def run(
     summary = summarize(reps.drop(columns="replication"))
     days = tuple(day for _, day in outputs if day is not None) if keep_days else None
     return RunResult(scenario, reps, summary, days)
+
+
+def run_until(
+    scenario: Scenario | str | os.PathLike[str],
+    metric: str,
+    target_half_width: float,
+    *,
+    seed: int | np.random.SeedSequence = 0,
+    min_replications: int = 5,
+    max_replications: int = 200,
+    batch: int = 5,
+    workers: int = 1,
+) -> RunResult:
+    """Replicate until the 95 % half-width of ``metric``'s mean is <= ``target_half_width``.
+
+    Starts with ``min_replications`` days and adds ``batch`` at a time (replication ``i``
+    always runs on child ``i`` of ``seed``, so a longer run extends a shorter one) up to
+    ``max_replications``; the result says how many it took
+    (``len(result.replications)``). Raises :class:`~cashless.errors.UsageError` for an
+    unknown metric or a target that is not positive.
+    """
+    if metric not in METRIC_NAMES:
+        raise UsageError(f"unknown metric {metric!r}", field="metric")
+    if not (isinstance(target_half_width, (int, float)) and target_half_width > 0):
+        raise UsageError(f"must be > 0, got {target_half_width!r}", field="target_half_width")
+    check_replications(min_replications)
+    check_replications(max_replications)
+    check_replications(batch)
+    scenario = load_scenario(scenario)
+    check_seed(seed)
+    seeds = replication_seeds(seed, max_replications)
+    rows: list[dict[str, float]] = []
+    n = min(min_replications, max_replications)
+    while True:
+        new = run_tasks(
+            _replicate, [(scenario, s, False) for s in seeds[len(rows) : n]], workers=workers
+        )
+        rows += [metrics for metrics, _ in new]
+        values = [r[metric] for r in rows if r[metric] == r[metric]]
+        sd = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+        if half_width(sd, len(values)) <= target_half_width or n >= max_replications:
+            break
+        n = min(n + batch, max_replications)
+    reps = pd.DataFrame(rows, columns=list(METRIC_NAMES))
+    reps.insert(0, "replication", range(len(rows)))
+    return RunResult(scenario, reps, summarize(reps.drop(columns="replication")))
+
+
+def simulate_swap_chain(
+    scenario: Scenario | str | os.PathLike[str], days: int, seed: int = 0
+) -> SwapChain:
+    """Run one market (the stalls of day 0) over ``days`` consecutive days.
+
+    A sticker still swapped at a day's end stays into the next morning unless the morning
+    check finds it (:func:`cashless.sim.swaps.morning_find_prob`); the result holds the
+    share of static stalls opening swapped each day and the steady state predicted for
+    the same stalls by :func:`cashless.sim.swaps.carried_swap_share`.
+    """
+    sc = load_scenario(scenario)
+    check_replications(days)
+    check_seed(seed)
+    seeds = replication_seeds(seed, days + 1)
+    first = draw_day(sc, seeds[0])
+    morning = np.random.Generator(np.random.PCG64(seeds[days]))
+    p = morning_find_prob(sc)
+    carried: list[bool] = [False] * len(first.stall_u)
+    shares: list[float] = []
+    predicted = math.nan
+    for d in range(days):
+        draws = dataclasses.replace(draw_day(sc, seeds[d]), stall_u=first.stall_u)
+        day = Day(sc, draws, carried=carried)
+        st = day.stalls
+        static = [s for s, k in enumerate(st.kind) if k == "static_qr"]
+        if d == 0:
+            predicted = float(
+                np.mean(
+                    [carried_swap_share(sc, st.category[s], speaker=st.speaker[s]) for s in static]
+                )
+            )
+        shares.append(float(np.mean([carried[s] for s in static])) if static else math.nan)
+        rec = day.run()
+        found = morning.random(len(carried)) < p
+        carried = [
+            t <= rec.end and not fixed and not f
+            for t, fixed, f in zip(st.swap_time, rec.ledger.swap_fixed, found, strict=True)
+        ]
+    return SwapChain(tuple(shares), predicted)

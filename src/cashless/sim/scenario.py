@@ -44,6 +44,8 @@ from cashless.sim.params import (
 from cashless.sim.tomlio import dumps
 
 __all__ = [
+    "MAX_TOML_BYTES",
+    "MAX_TOML_DEPTH",
     "PRESETS",
     "SECTIONS",
     "Arrivals",
@@ -55,6 +57,8 @@ __all__ = [
     "Scenario",
     "StallCategory",
     "from_toml",
+    "from_toml_file",
+    "from_toml_text",
     "load_scenario",
     "parameter_table",
     "parse_value",
@@ -146,7 +150,7 @@ def queue_scenario(
         for f in dataclasses.fields(Payments)
         if f.name.endswith("_time_mean") or f.name.endswith("_time_sd")
     }
-    errors = {
+    errors: dict[str, Any] = {
         f.name: 0.0
         for f in dataclasses.fields(Errors)
         if f.name.endswith("_prob") and f.metadata["kind"] == "prob"
@@ -177,6 +181,8 @@ def _coerce(key: str, old: Any, new: Any) -> Any:
             return int(new)
     elif isinstance(old, float):
         if isinstance(new, (int, float)) and not isinstance(new, bool):
+            if isinstance(new, int) and abs(new) >= 1e300:
+                raise ScenarioError(f"must be a finite number, got {new!r}", field=key)
             return float(new)
     elif isinstance(old, str):
         if isinstance(new, str):
@@ -247,10 +253,14 @@ def parse_value(text: str) -> Any:
     >>> parse_value("0.6"), parse_value("[[7200, 3600]]"), parse_value("ten")
     (0.6, [[7200, 3600]], 'ten')
     """
+    if _nesting(text) > MAX_TOML_DEPTH:
+        raise ScenarioError(f"nested deeper than {MAX_TOML_DEPTH}: {text[:20]!r}...")
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    except ValueError:  # an integer of more than 4,300 digits: no scenario value is
+        raise ScenarioError(f"a number of {len(text):,} characters is out of range") from None
 
 
 def to_toml(scenario: Scenario) -> str:
@@ -292,34 +302,121 @@ def _from_mapping(data: Mapping[str, Any]) -> Scenario:
     return sc
 
 
-def from_toml(source: str | os.PathLike[str]) -> Scenario:
-    """Read a scenario from TOML text or a ``.toml`` file; absent keys keep the defaults.
+#: How deeply TOML arrays and tables may nest in a scenario (outages need 2).
+MAX_TOML_DEPTH = 32
+#: The largest scenario file read (a real one is a few kilobytes).
+MAX_TOML_BYTES = 1 << 20
 
-    A path-like, or a one-line string without ``=``, is a file name; errors then name the
-    file as their source.
-    """
-    where = None
-    if isinstance(source, os.PathLike) or ("\n" not in source and "=" not in source):
-        where = os.fspath(source)
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ScenarioError(f"cannot read the scenario: {reason}", source=where) from None
-    else:
-        text = source
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside strings and comments (roughly)."""
+    depth = deepest = 0
+    quote = ""
+    comment = False
+    for char in text:
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if char == quote or char == "\n":
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "\n" and depth == 0:
+            depth = 0
+    return deepest
+
+
+def _loads(text: str, where: str | None) -> dict[str, Any]:
+    """``tomllib.loads`` with every failure a :class:`ScenarioError` (line when known)."""
+    if _nesting(text) > MAX_TOML_DEPTH:
+        raise ScenarioError(
+            f"not valid for a scenario: arrays or tables nested deeper than {MAX_TOML_DEPTH}",
+            source=where,
+        )
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", message)
         reason = message[: m.start()].rstrip() if m else message
         line = int(m.group(1)) if m else None
         raise ScenarioError(f"not valid TOML: {reason}", source=where, line=line) from None
+    except RecursionError:
+        raise ScenarioError(
+            "not valid for a scenario: arrays or tables nested too deeply", source=where
+        ) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ScenarioError(f"not valid for a scenario: {exc}", source=where) from None
+
+
+def from_toml_text(text: str, *, source: str | None = None) -> Scenario:
+    """Read a scenario from TOML text; absent keys keep the defaults.
+
+    ``source`` (a file name, a flag) is named by the errors.
+
+    >>> from_toml_text('name = "mine"\\n[payments]\\nqr_share = 0.7\\n').payments.qr_share
+    0.7
+    >>> from_toml_text("dien-bien")
+    Traceback (most recent call last):
+    cashless.errors.ScenarioError: not valid TOML: Expected '=' after a key in a key/value pair (at end of document)
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"must be TOML text, got {type(text).__name__}", field="text")
+    data = _loads(text, source)
     try:
         return _from_mapping(data)
     except ScenarioError as exc:
-        raise exc.with_source(where) if where else exc from None
+        raise (exc.with_source(source) if source else exc) from None
+
+
+def from_toml_file(path: str | os.PathLike[str]) -> Scenario:
+    """Read a scenario from a UTF-8 ``.toml`` file; errors name the file.
+
+    >>> from_toml_file("/no/such.toml")
+    Traceback (most recent call last):
+    cashless.errors.ScenarioError: /no/such.toml: cannot read the scenario: it does not exist
+    """
+    where = os.fsdecode(path)
+    try:
+        if os.path.isdir(path):
+            raise ScenarioError("cannot read the scenario: it is a folder", source=where)
+        if os.path.getsize(path) > MAX_TOML_BYTES:
+            raise ScenarioError(
+                f"cannot read the scenario: larger than {MAX_TOML_BYTES:,} bytes", source=where
+            )
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("cannot read the scenario: it does not exist", source=where) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ScenarioError(f"cannot read the scenario: {reason}", source=where) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"cannot read the scenario: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8",
+            source=where,
+            line=line,
+        ) from None
+    return from_toml_text(text, source=where)
+
+
+def from_toml(source: str | os.PathLike[str]) -> Scenario:
+    """TOML text (a ``str``) or a file (a path-like): :func:`from_toml_text` or
+    :func:`from_toml_file`, chosen by type, never by guessing what a string holds.
+    """
+    if isinstance(source, os.PathLike):
+        return from_toml_file(source)
+    return from_toml_text(source)
 
 
 def load_scenario(spec: Scenario | str | os.PathLike[str], *, source: str = "scenario") -> Scenario:
@@ -343,7 +440,7 @@ def load_scenario(spec: Scenario | str | os.PathLike[str], *, source: str = "sce
     if isinstance(spec, (str, os.PathLike)):
         path = Path(spec)
         if path.is_file():
-            return from_toml(path)
+            return from_toml_file(path)
         raise ScenarioError(
             f"no preset or file named {os.fspath(spec)!r}; presets: {', '.join(PRESETS)}",
             source=source,
@@ -355,32 +452,13 @@ def load_scenario(spec: Scenario | str | os.PathLike[str], *, source: str = "sce
 
 
 def parameter_table(scenario: Scenario) -> list[dict[str, Any]]:
-    """One row per scalar parameter: key, value, source, assumption, sweep_low, sweep_high.
+    """One row per parameter: key, value, unit, evidence, source, assumption, sweep_low,
+    sweep_high, doc (:func:`cashless.sim.evidence.provenance_rows`).
 
     >>> rows = {r["key"]: r for r in parameter_table(preset("dien-bien"))}
-    >>> rows["payments.qr_share"]["assumption"], rows["payments.qr_share"]["sweep_high"]
-    (True, 0.9)
+    >>> rows["payments.qr_share"]["evidence"], rows["payments.qr_share"]["sweep_high"]
+    ('assumption', 0.9)
     """
-    rows = []
+    from cashless.sim.evidence import provenance_rows
 
-    def add(prefix: str, obj: Any) -> None:
-        for f in dataclasses.fields(obj):
-            v = getattr(obj, f.name)
-            sweep = f.metadata.get("sweep") or (None, None)
-            source = f.metadata.get("source", "")
-            rows.append(
-                {
-                    "key": f"{prefix}.{f.name}",
-                    "value": v,
-                    "source": source,
-                    "assumption": "[A]" in source,
-                    "sweep_low": sweep[0],
-                    "sweep_high": sweep[1],
-                }
-            )
-
-    for sect in SECTIONS:
-        add(sect, getattr(scenario, sect))
-    for cat in scenario.categories:
-        add(f"categories.{cat.name}", cat)
-    return rows
+    return provenance_rows(scenario)

@@ -16,7 +16,7 @@ Standard library only (the inputs are short: one value per replication).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from cashless.errors import UsageError
@@ -27,6 +27,7 @@ __all__ = [
     "half_width",
     "mean_interval",
     "paired_difference",
+    "poisson_interval",
     "t_quantile_975",
 ]
 
@@ -114,3 +115,49 @@ def paired_difference(base: Iterable[float], other: Iterable[float]) -> Interval
     if len(a) != len(b):
         raise UsageError(f"needs paired values, got {len(a)} and {len(b)}")
     return mean_interval(float(y) - float(x) for x, y in zip(a, b, strict=True))
+
+
+def _poisson_cdf(k: int, mu: float) -> float:
+    """P(X <= k) for X ~ Poisson(mu), summed in log space (k up to a few thousand)."""
+    if mu <= 0:
+        return 1.0
+    log_term = -mu
+    total = math.exp(log_term)
+    for j in range(1, k + 1):
+        log_term += math.log(mu) - math.log(j)
+        total += math.exp(log_term)
+    return min(1.0, total)
+
+
+def _solve(f: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """Bisection for a decreasing function ``f`` on [lo, hi]."""
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if f(mid) > target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def poisson_interval(count: int, exposure: float = 1.0) -> tuple[float, float]:
+    """Exact (Garwood) 95 % interval of a Poisson rate: ``count`` events in ``exposure``.
+
+    With no events the lower end is 0 and the upper end, 3.689 / exposure, is the
+    smallest rate these observations could have told from zero: the detection bound.
+
+    >>> low, high = poisson_interval(0, 10.0)
+    >>> low, round(high, 4)
+    (0.0, 0.3689)
+    >>> [round(x, 3) for x in poisson_interval(5)]
+    [1.623, 11.668]
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise UsageError(f"must be a whole number >= 0, got {count!r}", field="count")
+    if not exposure > 0:
+        raise UsageError(f"must be > 0, got {exposure!r}", field="exposure")
+    top = count + 10.0 * math.sqrt(count + 1.0) + 20.0
+    # upper: P(X <= count; mu) = 0.025; lower: P(X >= count; mu) = 0.025
+    upper = _solve(lambda mu: _poisson_cdf(count, mu), 0.025, 0.0, top)
+    lower = 0.0 if count == 0 else _solve(lambda mu: _poisson_cdf(count - 1, mu), 0.975, 0.0, top)
+    return lower / exposure, upper / exposure

@@ -37,6 +37,7 @@ __all__ = [
     "KINDS",
     "QUIET_ZONE",
     "Mode",
+    "make_card_code",
     "make_qr",
     "matrix_rows",
     "save",
@@ -207,6 +208,34 @@ def make_qr(payload: str, *, error: str = "M", mixed: bool = True) -> segno.QRCo
         raise LengthError(
             f"payload: {len(payload)} characters do not fit one QR code at level {level}"
         ) from exc
+
+
+#: The most a card code holds: Micro QR M4 at level M, alphanumeric mode.
+CARD_CODE_LIMIT = 18
+
+
+def make_card_code(text: str) -> segno.QRCode:
+    """A card code as a Micro QR M4 at level M (17 x 17 modules, 2-module quiet zone).
+
+    Payment codes are never Micro QR; this second, small code on a card is, so that bank
+    apps (which read QR codes only) never take it for a payment. ``text`` holds at most
+    18 characters of the QR alphanumeric set. Raises :class:`~cashless.errors.CharsetError`
+    or :class:`~cashless.errors.LengthError` otherwise.
+
+    >>> code = make_card_code("CDB:B07:ABCDEFGH")
+    >>> code.designator, code.is_micro, code.symbol_size(border=0)
+    ('M4-M', True, (17, 17))
+    """
+    import segno
+
+    bad = sorted({c for c in text if c not in _ALNUM})
+    if bad:
+        raise CharsetError(f"a card code holds only 0-9 A-Z $%*+-./: and space, not {bad!r}")
+    if not text or len(text) > CARD_CODE_LIMIT:
+        raise LengthError(f"a card code is 1 to {CARD_CODE_LIMIT} characters, not {len(text)}")
+    return segno.make(
+        text, micro=True, version="M4", error="M", mode="alphanumeric", boost_error=False
+    )
 
 
 def matrix_rows(qr: segno.QRCode) -> list[list[tuple[int, int]]]:

@@ -1,13 +1,16 @@
-"""Validated stalls -> a print-ready A4 PDF of stall cards (fpdf2, vector QR codes).
+"""Validated stalls -> a print-ready PDF of stall cards (fpdf2, vector QR codes).
 
-Layouts (:data:`cashless.stalls.layout.LAYOUTS`): ``2x4`` (8 cards of 105 x 70.75 mm,
-50 mm QR, the default), ``2x2`` (4 cards of 105 x 141.5 mm, 70 mm QR) and ``1x2`` (2 cards
-of 210 x 141.5 mm, 100 mm QR). Each card shows the QR code with its 4-module quiet zone
-and the lines of :func:`cashless.stalls.layout.card_lines`, placed by
-:func:`cashless.stalls.layout.plan_card` exactly as on the single card
-(:mod:`cashless.stalls.card`). Each page has cut marks, a 50 mm scale bar (print at
-100 %) and, when a module would be smaller than 0.8 mm, a warning line. Nothing is drawn
-within 5 mm of the paper edge.
+Paper A4, A5, A6 or Letter; layouts (:data:`cashless.stalls.layout.LAYOUTS`): ``2x4``
+(counter cards, 50 mm QR, the default), ``2x2`` (70 mm), ``1x2`` (100 mm), ``1x1`` (one A7
+card per page) and ``placard`` (one portrait card per page, 70-100 mm code). Each card
+shows the QR code with its 4-module quiet zone, the lines of
+:func:`cashless.stalls.layout.card_lines` placed by :func:`cashless.stalls.layout.plan_card`
+exactly as on the single card (:mod:`cashless.stalls.card`), and, given ``card_codes``,
+the stall's card code as a Micro QR in the bottom-right corner. Each page has cut marks,
+a 50 mm scale bar and, when a module would be smaller than 0.8 mm, a warning line; the
+PDF asks viewers not to scale it (``/PrintScaling /None``). ``start`` begins at a later
+slot of a partly used sheet. Nothing is drawn within 5 mm of the paper edge. Every sheet
+comes with a manifest (stall, payload, check code, card code, page, slot).
 
 Text is set in DejaVu Sans, taken from matplotlib's data (no font file in this repo), or
 in any TrueType font given by path; every string is NFC-normalised and the font is
@@ -19,20 +22,24 @@ checked to cover every character before anything is drawn (:mod:`cashless.stalls
 >>> sheet = render_sheet(stalls, market="Chợ Điện Biên")
 >>> sheet.pages, sheet.cards[0].version, round(sheet.cards[0].module_mm, 2)
 (1, 5, 1.35)
->>> sheet.data[:5]
-b'%PDF-'
+>>> sheet.data[:5], b"/PrintScaling /None" in sheet.data
+(b'%PDF-', True)
+>>> sheet.manifest_csv().splitlines()[0]
+'stall,payload,check_code,card_code,page,slot'
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cashless._io import write_bytes
+from cashless._io import atomic_path
 from cashless.errors import LayoutError, UsageError, require_extra
 
 require_extra("print", "fpdf", "fontTools", "matplotlib", "segno", "PIL")
@@ -42,7 +49,8 @@ from cashless.stalls import layout as card_layout  # noqa: E402
 from cashless.stalls import qr as qr_codes  # noqa: E402
 from cashless.stalls.fonts import card_fonts, check_fonts  # noqa: E402
 from cashless.stalls.layout import (  # noqa: E402
-    Layout,
+    Box,
+    Grid,
     Measure,
     PlacedLine,
     TextLine,
@@ -50,18 +58,24 @@ from cashless.stalls.layout import (  # noqa: E402
     fit_size,
     plan_card,
 )
-from cashless.stalls.qr import make_qr, matrix_rows  # noqa: E402
+from cashless.stalls.qr import make_card_code, make_qr, matrix_rows  # noqa: E402
 from cashless.stalls.registry import Stall  # noqa: E402
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-__all__ = ["CardInfo", "Sheet", "render_sheet", "write_sheet"]
+__all__ = ["CardInfo", "Sheet", "manifest_path", "render_sheet", "write_sheet"]
+
+MANIFEST_COLUMNS = ("stall", "payload", "check_code", "card_code", "page", "slot")
 
 _PAGE_LINE = "trang {page}/{pages} · In 100 % (kích thước thực): thanh đo phải dài đúng 50 mm"
 _WARNING = (
     "Cảnh báo: ô mã QR chỉ {module} mm (< 0,8 mm), khó quét — quầy {stalls}; "
     "hãy chọn bố cục lớn hơn"
+)
+_CROWDED = (
+    "chữ dưới 9 pt trên thẻ quầy {stalls}: tên hoặc nội dung quá dài; "
+    "hãy rút gọn hoặc chọn bố cục lớn hơn"
 )
 _FOOTER_PT = 7.0
 _FOOTER_FLOOR_PT = 4.0
@@ -69,8 +83,9 @@ _FOOTER_FLOOR_PT = 4.0
 
 @dataclass(frozen=True)
 class CardInfo:
-    """Where one stall's card was drawn: page (from 1), the QR symbol's top-left corner and
-    edge in mm, its version, level and module size, and the text lines as placed."""
+    """Where one stall's card was drawn: page and slot (from 1), the QR symbol's top-left
+    corner and edge in mm, its version, level and module size, the text lines as placed,
+    and the card code's box and text when the card carries one."""
 
     stall_id: str
     page: int
@@ -81,6 +96,21 @@ class CardInfo:
     error: str
     module_mm: float
     lines: tuple[PlacedLine, ...] = ()
+    slot: int = 1
+    payload: str = ""
+    check_code: str = ""
+    card_code: str | None = None
+    card_code_box: Box | None = None
+
+
+def manifest_path(path: str | os.PathLike[str]) -> Path:
+    """The manifest written beside a sheet: ``cards.pdf`` -> ``cards-manifest.csv``.
+
+    >>> manifest_path("out/cards.pdf").as_posix()
+    'out/cards-manifest.csv'
+    """
+    target = Path(path)
+    return target.with_name(f"{target.stem}-manifest.csv")
 
 
 @dataclass(frozen=True)
@@ -92,9 +122,32 @@ class Sheet:
     cards: tuple[CardInfo, ...]
     warnings: tuple[str, ...]
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the PDF atomically (temporary file in the same folder, then rename)."""
-        return write_bytes(path, self.data)
+    def manifest_csv(self) -> str:
+        """One row per card: stall, payload, check code, card code, page, slot (CSV text)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(MANIFEST_COLUMNS)
+        for card in self.cards:
+            writer.writerow(
+                [
+                    card.stall_id,
+                    card.payload,
+                    card.check_code,
+                    card.card_code or "",
+                    card.page,
+                    card.slot,
+                ]
+            )
+        return out.getvalue()
+
+    def save(self, path: str | os.PathLike[str], *, manifest: bool = True) -> Path:
+        """Write the PDF atomically and, with ``manifest``, its manifest beside it."""
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(self.data)
+            if manifest:
+                with atomic_path(manifest_path(path)) as listing:
+                    listing.write_text(self.manifest_csv(), encoding="utf-8")
+        return Path(path)
 
 
 def _style(bold: bool) -> str:
@@ -136,36 +189,37 @@ def _draw_qr(
             open_runs.setdefault(key, row_index)
 
 
-def _cut_marks(pdf: FPDF, layout: Layout) -> None:
-    card_w, card_h = layout.card_mm
-    page_w = card_layout.PAGE_MM[0]
+def _cut_marks(pdf: FPDF, grid: Grid, cards: int) -> None:
+    card_w, card_h = grid.card_mm
     pdf.set_draw_color(120)
     pdf.set_line_width(0.2)
     arm = 2.5
-    for row in range(1, layout.rows + 1):
-        y = row * card_h
-        pdf.line(card_layout.EDGE_MM + 0.5, y, card_layout.EDGE_MM + 4.5, y)
-        pdf.line(page_w - card_layout.EDGE_MM - 4.5, y, page_w - card_layout.EDGE_MM - 0.5, y)
-    for col in range(1, layout.cols):
-        x = col * card_w
-        pdf.line(x, card_layout.EDGE_MM + 0.5, x, card_layout.EDGE_MM + 4.5)
-        for row in range(1, layout.rows + 1):
-            y = row * card_h
-            pdf.line(x - arm, y, x + arm, y)
-            pdf.line(x, y - arm, x, min(y + arm, layout.rows * card_h))
+    corners = set()
+    for index in range(cards):
+        x, y = grid.origin(index)
+        corners.update({(x, y), (x + card_w, y), (x, y + card_h), (x + card_w, y + card_h)})
+    page_w, page_h = grid.page_mm
+    for x, y in corners:
+        # a mark only where it falls on paper a printer can print
+        for x0, y0, x1, y1 in ((x - arm, y, x + arm, y), (x, y - arm, x, y + arm)):
+            x0, x1 = max(x0, card_layout.EDGE_MM), min(x1, page_w - card_layout.EDGE_MM)
+            y0, y1 = max(y0, card_layout.EDGE_MM), min(y1, page_h - card_layout.EDGE_MM)
+            if (x0 < x1 or y0 < y1) and x0 <= x1 and y0 <= y1:
+                pdf.line(x0, y0, x1, y1)
 
 
 def _footer(
     pdf: FPDF,
     measure: Measure,
+    grid: Grid,
     page: int,
     pages: int,
     market: str | None,
     warning: str | None,
 ) -> None:
-    page_w, page_h = card_layout.PAGE_MM
+    page_w, page_h = grid.page_mm
     top = page_h - card_layout.FOOTER_MM
-    bar_x, bar_y = card_layout.EDGE_MM + 5, top + 5.5
+    bar_x, bar_y = card_layout.EDGE_MM + 2, top + 5.5
     pdf.set_draw_color(0)
     pdf.set_line_width(0.3)
     pdf.line(bar_x, bar_y, bar_x + 50, bar_y)
@@ -173,13 +227,17 @@ def _footer(
         height = 2.0 if tick in (0, 5) else 1.0
         pdf.line(bar_x + 10 * tick, bar_y - height, bar_x + 10 * tick, bar_y)
     pdf.set_font("card", "", _FOOTER_PT)
-    pdf.text(bar_x + 52, bar_y, "50 mm")
+    pdf.text(bar_x + 51, bar_y, "50 mm")
     info = nfc((f"{market} · " if market else "") + _PAGE_LINE.format(page=page, pages=pages))
-    width = page_w - card_layout.EDGE_MM - (bar_x + 64)
-    pdf.set_font(
-        "card", "", fit_size(info, False, _FOOTER_PT, width, measure, floor_pt=_FOOTER_FLOOR_PT)
-    )
-    pdf.text(bar_x + 64, bar_y, info)
+    left = bar_x + 60
+    width = page_w - card_layout.EDGE_MM - left
+    size = fit_size(info, False, _FOOTER_PT, width, measure, floor_pt=_FOOTER_FLOOR_PT)
+    parts = [info]
+    if measure(info, False, size) > width:
+        parts = card_layout.wrap(info, False, size, width, measure)[:3]
+    pdf.set_font("card", "", size)
+    for number, part in enumerate(parts):
+        pdf.text(left, bar_y - 2.5 + number * size * card_layout.PT_MM * 1.15, part)
     if warning:
         pdf.set_text_color(170, 0, 0)
         width = page_w - card_layout.EDGE_MM - bar_x
@@ -192,30 +250,41 @@ def _footer(
 def _draw_card(
     pdf: FPDF,
     measure: Measure,
-    layout: Layout,
+    grid: Grid,
     index: int,
     stall: Stall,
     lines: list[TextLine],
     *,
-    qr_mm: float,
+    qr_mm: float | None,
     error: str,
     mixed: bool,
     page: int,
+    card_code: str | None,
+    logo: str | None,
 ) -> CardInfo:
-    """Draw card ``index`` of the current page: QR symbol, then the text beside or below."""
+    """Draw card ``index`` of the current page: QR symbol, text, card code, logo."""
     qr = make_qr(stall.payload, error=error, mixed=mixed)
     rows = matrix_rows(qr)
     plan = plan_card(
-        layout,
+        grid,
         lines,
         measure,
         modules=len(rows),
         quiet_modules=qr_codes.QUIET_ZONE,
         qr_mm=qr_mm,
-        origin=layout.origin(index),
+        origin=grid.origin(index),
+        card_code=card_code is not None,
+        logo=logo is not None,
     )
     pdf.set_fill_color(0)
     _draw_qr(pdf, rows, plan.qr_x, plan.qr_y, plan.module_mm)
+    if card_code is not None and plan.card_code is not None:
+        micro = make_card_code(card_code)
+        box = plan.card_code
+        _draw_qr(pdf, matrix_rows(micro), box.x, box.y, box.w / card_layout.CARD_CODE_MODULES)
+    if logo is not None and plan.logo is not None:
+        box = plan.logo
+        pdf.image(logo, x=box.x, y=box.y, w=box.w, h=box.h, keep_aspect_ratio=True)
     for line in plan.lines:
         pdf.set_font("card", _style(line.bold), line.pt)
         pdf.text(line.x, line.baseline, line.text)
@@ -229,50 +298,85 @@ def _draw_card(
         str(qr.error),
         plan.module_mm,
         plan.lines,
+        slot=index + 1,
+        payload=stall.payload,
+        check_code=stall.check_code,
+        card_code=card_code,
+        card_code_box=plan.card_code,
     )
+
+
+def _check_logo(logo: str | os.PathLike[str] | None) -> str | None:
+    if logo is None:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(logo) as image:
+            image.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise UsageError(f"not a readable image: {exc}", source=str(logo), field="logo") from exc
+    return os.fspath(logo)
 
 
 def render_sheet(
     stalls: Iterable[Stall],
     *,
     layout: str = "2x4",
+    paper: str = "A4",
     market: str | None = None,
     font: str | os.PathLike[str] | None = None,
     error: str = "M",
     mixed: bool = True,
     qr_mm: float | None = None,
+    card_codes: Mapping[str, str] | None = None,
+    start: int = 1,
+    logo: str | os.PathLike[str] | None = None,
+    grid: Grid | None = None,
 ) -> Sheet:
-    """Lay out one card per stall on A4 pages and return the PDF in memory.
+    """Lay out one card per stall on pages of ``paper`` and return the PDF in memory.
 
     ``font`` is a TrueType file used for all text (default: DejaVu Sans and Bold from
-    matplotlib). ``qr_mm`` overrides the layout's QR edge. Raises
-    :class:`~cashless.errors.UsageError` for a bad ``layout``, ``qr_mm`` or ``error``
-    level or no stalls, and :class:`~cashless.errors.LayoutError` when the font lacks a
-    character to print or the code does not fit the card.
+    matplotlib). ``qr_mm`` overrides the layout's QR edge. ``card_codes`` maps a stall id
+    to its card code (:mod:`cashless.stalls.cardcode`), drawn as a Micro QR; ``start``
+    is the slot (from 1) of the first card on the first page; ``logo`` an image file
+    printed on every card. Raises :class:`~cashless.errors.UsageError` for a bad
+    ``layout``, ``paper``, ``qr_mm``, ``start``, ``logo`` or ``error`` level or no stalls,
+    and :class:`~cashless.errors.LayoutError` when the font lacks a character to print or
+    the code does not fit the card.
     """
-    from fpdf import FPDF
+    from fpdf import FPDF, ViewerPreferences
     from fpdf.errors import FPDFException
 
-    if layout not in card_layout.LAYOUTS:
-        raise UsageError(
-            f"must be one of {', '.join(card_layout.LAYOUTS)}, not {layout!r}", field="layout"
-        )
-    spec = card_layout.LAYOUTS[layout]
+    if grid is None:
+        if layout not in card_layout.LAYOUTS:
+            raise UsageError(
+                f"must be one of {', '.join(card_layout.LAYOUTS)}, not {layout!r}", field="layout"
+            )
+        grid = card_layout.LAYOUTS[layout].grid(paper)
     if qr_mm is not None and not (isinstance(qr_mm, (int, float)) and 0 < qr_mm < math.inf):
         raise UsageError(f"must be a positive number of millimetres, not {qr_mm!r}", field="qr_mm")
-    size = float(qr_mm) if qr_mm is not None else spec.qr_mm
+    per_page = grid.per_page
+    if isinstance(start, bool) or not isinstance(start, int) or not 1 <= start <= per_page:
+        raise UsageError(
+            f"must be a slot from 1 to {per_page} of layout {grid.layout.name}, not {start!r}",
+            field="start",
+        )
     stalls = list(stalls)
     if not stalls:
         raise UsageError("no stalls to print", field="stalls")
+    logo_file = _check_logo(logo)
+    codes = dict(card_codes or {})
     market = nfc(market).strip() or None if market else None
     regular, bold = card_fonts(font)
     texts = [card_lines(s, market) for s in stalls]
     every = "".join(line.text for lines in texts for line in lines)
     check_fonts(every + f"{market or ''}{_PAGE_LINE}{_WARNING}0123456789,", (regular, bold))
-    pdf = FPDF(unit="mm", format="A4")
+    pdf = FPDF(unit="mm", format=grid.page_mm)
     try:
         pdf.set_auto_page_break(False)
         pdf.set_margins(0, 0)
+        pdf.viewer_preferences = ViewerPreferences(print_scaling="None")
         for style, face in (("", regular), ("B", bold)):
             try:
                 pdf.add_font("card", style, face)
@@ -283,30 +387,39 @@ def render_sheet(
         pdf.set_creator("cashless")
         pdf.set_title(nfc(f"{market} – thẻ VietQR") if market else "VietQR stall cards")
         measure = _fpdf_measure(pdf)
-        per_page = spec.per_page
-        pages = -(-len(stalls) // per_page)
+        slots = [(start - 1 + n) for n in range(len(stalls))]
+        pages = slots[-1] // per_page + 1
         cards: list[CardInfo] = []
         warnings: list[str] = []
+        position = 0
         for page in range(pages):
             pdf.add_page()
-            first = page * per_page
             small: list[CardInfo] = []
-            for index, stall in enumerate(stalls[first : first + per_page]):
+            crowded: list[str] = []
+            drawn = 0
+            while position < len(stalls) and slots[position] // per_page == page:
+                stall = stalls[position]
                 card = _draw_card(
                     pdf,
                     measure,
-                    spec,
-                    index,
+                    grid,
+                    slots[position] % per_page,
                     stall,
-                    texts[first + index],
-                    qr_mm=size,
+                    texts[position],
+                    qr_mm=qr_mm,
                     error=error,
                     mixed=mixed,
                     page=page + 1,
+                    card_code=codes.get(stall.stall_id),
+                    logo=logo_file,
                 )
                 cards.append(card)
+                drawn = slots[position] % per_page + 1
                 if card.module_mm < card_layout.MIN_MODULE_MM:
                     small.append(card)
+                if min((line.pt for line in card.lines), default=99) < card_layout.MIN_TEXT_PT:
+                    crowded.append(card.stall_id)
+                position += 1
             warning = None
             if small:
                 smallest = min(card.module_mm for card in small)
@@ -315,9 +428,13 @@ def render_sheet(
                     stalls=", ".join(card.stall_id for card in small),
                 )
                 warnings.append(warning)
-            _cut_marks(pdf, spec)
-            _footer(pdf, measure, page + 1, pages, market, warning)
+            if crowded:
+                warnings.append(_CROWDED.format(stalls=", ".join(crowded)))
+            _cut_marks(pdf, grid, drawn)
+            _footer(pdf, measure, grid, page + 1, pages, market, warning)
         data = bytes(pdf.output())
+    except (OSError, RuntimeError, FPDFException) as exc:
+        raise LayoutError(f"cannot draw the sheet: {exc}") from exc
     finally:
         # fpdf2 opens each TrueType file lazily and never closes it
         for loaded in pdf.fonts.values():
@@ -329,13 +446,8 @@ def render_sheet(
 def write_sheet(
     stalls: Iterable[Stall],
     path: str | os.PathLike[str],
-    *,
-    layout: str = "2x4",
-    market: str | None = None,
-    font: str | os.PathLike[str] | None = None,
-    error: str = "M",
-    mixed: bool = True,
+    **options: object,
 ) -> Path:
-    """Render the sheet (see :func:`render_sheet`) and write it atomically to ``path``."""
-    sheet = render_sheet(stalls, layout=layout, market=market, font=font, error=error, mixed=mixed)
+    """Render the sheet (see :func:`render_sheet`) and write it and its manifest atomically."""
+    sheet = render_sheet(stalls, **options)  # type: ignore[arg-type]
     return sheet.save(path)

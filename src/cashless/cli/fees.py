@@ -1,0 +1,285 @@
+"""Stall fees: ``fees`` writes a period's fee slips, ``reconcile`` matches bank credits.
+
+Usage::
+
+    cashless fees --db market.db --period 2026-12 --amount 50000 [--schedule fees.csv]
+                  [--bank VCB --account 0011001234567 --holder "BQL CHO"] [--paper A7|A6]
+                  -o fees.pdf                      (and fees.csv, the manifest, beside it)
+    cashless reconcile --db market.db CREDITS... --period 2026-12 [--map F=COLUMN,...]
+                  [--time-format FMT] [--json] [-o result.xlsx|result.csv] [--lang en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+from cashless._io import write_bytes
+from cashless.cli.options import add_output, check_output_file, writing
+
+if TYPE_CHECKING:
+    from cashless.fees.reconcile import Report
+
+__all__ = ["RESULT_SUFFIXES", "register"]
+
+RESULT_SUFFIXES = (".csv", ".xlsx")
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("vi", "en"),
+        help="language of the output (default: CASHLESS_LANG, then the locale, then vi)",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``fees`` and ``reconcile`` commands."""
+    fees = commands.add_parser(
+        "fees",
+        help="write one fee slip (dynamic VietQR with a payment code) per stall for a period",
+        description="Issue the fees of a period: for every stall of the market database, a "
+        "dynamic VietQR paying the market's own account the stall's fee, with the payment "
+        "code <PREFIX><STALL><YYMM><CHECK> in the transfer note, printed on a slip; the "
+        "manifest (stall_id, amount, payment_code, payload) goes beside the PDF as .csv. The "
+        "market's account is given once with --bank and --account and kept in the database.",
+        epilog="example: cashless fees --db market.db --period 2026-12 --amount 50000 "
+        "--bank VCB --account 0011001234567 --holder 'BQL cho' -o fees.pdf",
+    )
+    fees.add_argument("--db", required=True, help="market database file or SQLAlchemy URL")
+    fees.add_argument("--period", required=True, help="the month, YYYY-MM")
+    fees.add_argument("--amount", type=int, help="the fee of every stall, whole dong")
+    fees.add_argument("--schedule", help="CSV with amount and stall_id or category per row")
+    fees.add_argument("--bank", help="the market's own bank (name, code or BIN); stored")
+    fees.add_argument("--account", help="the market's own account number; stored")
+    fees.add_argument("--holder", help="the market account's holder name; stored")
+    fees.add_argument("--prefix", help="payment-code prefix, 1-6 letters or digits (the market id)")
+    fees.add_argument("--paper", default="A7", choices=("A7", "A6"), help="slip size (default: A7)")
+    fees.add_argument("--market", help="market name printed on the slips")
+    add_output(fees, "the slips' PDF; the manifest is written beside it as .csv", required=True)
+    _add_lang(fees)
+    fees.set_defaults(handler=_fees)
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="match bank credits to the period's fees: who paid, who has not",
+        description="Import bank credits (generic CSV/XLSX: time,amount,description,reference,"
+        "account,name; or a bank's export with --map; or payment-notification webhook .json "
+        "files or folders), store them once in the market database, match each by its payment "
+        "code (then by payer and amount) and report every stall's fee and every credit.",
+        epilog="exit status: 0 when every fee is paid exactly and every credit matched, 1 "
+        "otherwise. example: cashless reconcile --db market.db sao-ke.csv --period 2026-12",
+    )
+    reconcile.add_argument(
+        "credits", nargs="*", help="credit files (.csv, .xlsx, .json) or folders of .json"
+    )
+    reconcile.add_argument("--db", required=True, help="market database file or SQLAlchemy URL")
+    reconcile.add_argument("--period", required=True, help="the month, YYYY-MM")
+    reconcile.add_argument(
+        "--map",
+        help="the bank export's column per field, e.g. time='Ngày GD',credit='Ghi có',"
+        "debit='Ghi nợ',description='Nội dung',reference='Số bút toán'",
+    )
+    reconcile.add_argument(
+        "--time-format", help="strptime format of the time column, e.g. %%d/%%m/%%Y %%H:%%M:%%S"
+    )
+    reconcile.add_argument("--json", action="store_true", help="print JSON, not a table")
+    add_output(reconcile, "write the per-stall and per-credit tables as .csv or .xlsx")
+    _add_lang(reconcile)
+    reconcile.set_defaults(handler=_reconcile)
+
+
+def _dong(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def _fees(args: argparse.Namespace) -> int:
+    from cashless.fees.codes import parse_period
+    from cashless.fees.reconcile import issue_fees
+    from cashless.fees.schedule import fee_amounts, load_schedule
+    from cashless.fees.slips import manifest_path, write_slips
+    from cashless.stalls.market import open_market
+    from cashless.stalls.messages import language, say
+
+    lang = language(args.lang)
+    parse_period(args.period)
+    output = check_output_file(args.output, suffixes=(".pdf",))
+    check_output_file(manifest_path(output), suffixes=(".csv",))
+    schedule = load_schedule(args.schedule) if args.schedule else None
+    with open_market(args.db) as market:
+        amounts = fee_amounts(
+            market.registry(), args.amount, schedule, source=args.schedule or "", lang=lang
+        )
+        slips = issue_fees(
+            market,
+            args.period,
+            amounts,
+            bank=args.bank,
+            account=args.account,
+            holder=args.holder,
+            prefix=args.prefix,
+            lang=lang,
+        )
+    with writing(args.output):
+        pdf, listing = write_slips(slips, output, paper=args.paper, market=args.market, lang=lang)
+    total = sum(s.amount for s in slips)
+    print(
+        say(
+            "fees.written",
+            lang,
+            count=len(slips),
+            period=args.period,
+            total=_dong(total),
+            pdf=pdf,
+            manifest=listing,
+        )
+    )
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from cashless.fees.codes import parse_period
+    from cashless.fees.credits import parse_map, read_credit_files
+    from cashless.fees.reconcile import reconcile
+    from cashless.stalls.market import open_market
+    from cashless.stalls.messages import language, say
+
+    lang = language(args.lang)
+    parse_period(args.period)
+    output = check_output_file(args.output, suffixes=RESULT_SUFFIXES) if args.output else None
+    mapping = parse_map(args.map, args.time_format)
+    credits = read_credit_files(args.credits, mapping=mapping, lang=lang)
+    with open_market(args.db) as market:
+        report = reconcile(market, args.period, credits, lang=lang)
+    stalls, rows = _tables(report, lang)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif output is None:
+        print(say("reconcile.imported", lang, new=report.new, known=report.known))
+        _print_table(stalls[0], stalls[1:])
+        print()
+        _print_table(rows[0], rows[1:])
+        print(_summary(report, lang))
+    if output is not None:
+        with writing(args.output):
+            if output.suffix.lower() == ".csv":
+                text = io.StringIO()
+                writer = csv.writer(text)
+                writer.writerows(stalls)
+                writer.writerow([])
+                writer.writerows(rows)
+                write_bytes(output, text.getvalue().encode("utf-8-sig"))
+            else:
+                write_bytes(output, _xlsx(stalls, rows, lang))
+    return 0 if report.all_clear else 1
+
+
+def _summary(report: Report, lang: str) -> str:
+    from cashless.stalls.messages import say
+
+    counts: dict[str, int] = {}
+    for stall in report.stalls:
+        label = say(f"reconcile.status.{stall.status}", lang)
+        counts[label] = counts.get(label, 0) + 1
+    credit_counts: dict[str, int] = {}
+    for credit in report.credits:
+        label = say(f"reconcile.credit.{credit.status}", lang)
+        credit_counts[label] = credit_counts.get(label, 0) + 1
+    head = say(
+        "reconcile.summary",
+        lang,
+        period=report.period,
+        stalls=len(report.stalls),
+        expected=_dong(sum(s.expected for s in report.stalls)),
+        received=_dong(sum(s.received for s in report.stalls)),
+        counts=", ".join(f"{n} {k}" for k, n in counts.items()),
+    )
+    tail = say(
+        "reconcile.credits_summary",
+        lang,
+        credits=len(report.credits),
+        counts=", ".join(f"{n} {k}" for k, n in credit_counts.items()),
+    )
+    return f"{head}\n{tail}"
+
+
+def _tables(report: Report, lang: str) -> tuple[list[list[str]], list[list[str]]]:
+    from cashless.stalls.messages import say
+
+    stall_columns = ("stall", "name", "status", "expected", "received", "credits")
+    stalls = [[say(f"reconcile.column.{c}", lang) for c in stall_columns]]
+    for s in report.stalls:
+        stalls.append(
+            [
+                s.stall_id,
+                report.names.get(s.stall_id, ""),
+                say(f"reconcile.status.{s.status}", lang),
+                str(s.expected),
+                str(s.received),
+                str(s.credits),
+            ]
+        )
+    credit_columns = (
+        "reference",
+        "time",
+        "amount",
+        "stall",
+        "status",
+        "how",
+        "notes",
+        "description",
+    )
+    rows = [[say(f"reconcile.column.{c}", lang) for c in credit_columns]]
+    for c in report.credits:
+        detail = report.details[c.id]
+        notes = ", ".join(say(f"reconcile.flag.{f}", lang) for f in c.flags if f != "duplicate")
+        rows.append(
+            [
+                c.reference,
+                detail.time,
+                str(detail.amount),
+                c.stall_id or "-",
+                say(f"reconcile.credit.{c.status}", lang),
+                say(f"reconcile.how.{c.how}", lang) if c.how != "none" else "-",
+                notes,
+                detail.description,
+            ]
+        )
+    return stalls, rows
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _xlsx(stalls: list[list[str]], rows: list[list[str]], lang: str) -> bytes:
+    from cashless.errors import require_extra
+    from cashless.stalls.messages import say
+
+    require_extra("excel", "openpyxl")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = say("reconcile.sheet.stalls", lang)
+    second = book.create_sheet(say("reconcile.sheet.credits", lang))
+    for sheet, table, numeric in ((first, stalls, (3, 4, 5)), (second, rows, (2,))):
+        sheet.append(table[0])
+        for row in table[1:]:
+            sheet.append(
+                [
+                    int(v) if i in numeric and v.lstrip("-").isdigit() else v
+                    for i, v in enumerate(row)
+                ]
+            )
+        sheet.freeze_panes = "A2"
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
