@@ -1,9 +1,11 @@
 """`make demo`: the main jobs of cashless on the bundled example data.
 
 1. Build and parse a few stall payloads.
-2. Print an A4 sheet of stall QR cards from the example registry, and check two photos.
+2. Create the market database from the example registry (its card-code key, the registry's
+   first version), print an A4 sheet of stall cards from it, and check two photos.
 3. Simulate a market day (the default Chợ Điện Biên-like scenario), print the
    cash-versus-QR comparison and save its plots.
+4. Say how to run ``cashless`` and the market office's web page next.
 
 Run from the repository root: ``.venv/bin/python examples/demo.py``. Files go to ``out/``.
 """
@@ -17,6 +19,7 @@ from cashless.payload.vietqr import VietQR
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path("out")
+MARKET_DB = OUT / "market.db"
 
 STALLS = [
     ("Quầy 12 — rau", "VCB", "0011001234567", None, None),
@@ -44,14 +47,21 @@ def show_payloads() -> None:
 
 
 def print_sheet() -> None:
-    from cashless.stalls.registry import load_registry
+    from cashless.stalls.market import init_market
     from cashless.stalls.sheet import write_sheet
     from cashless.stalls.verify import verify_photos
 
-    print("\n== Stall QR sheet from examples/stalls.csv ==")
-    registry = load_registry(ROOT / "examples" / "stalls.csv")
-    path = write_sheet(registry, OUT / "stalls.pdf", market="Chợ Điện Biên")
-    print(f"{len(registry)} stalls -> wrote {path} (print at 100 %, 8 cards per page)")
+    print("\n== The market database and a sheet of stall cards ==")
+    registry_file = ROOT / "examples" / "stalls.csv"
+    # the first run creates the key of the card codes; later runs import the registry again
+    # (a new version only when the file changed)
+    with init_market(MARKET_DB, registry_file, market_id="CDB") as market:
+        registry = market.registry()
+        card_codes = market.card_codes()
+        versions = len(market.versions())
+    print(f"{MARKET_DB}: {len(registry)} stalls, registry version {versions}")
+    path = write_sheet(registry, OUT / "stalls.pdf", market="Chợ Điện Biên", card_codes=card_codes)
+    print(f"wrote {path} (print at 100 %, 8 cards per page, each with its card code)")
     print("Checking photos of stall codes against the registry:")
     for record in verify_photos([ROOT / "examples" / "photos"], registry):
         print(f"  {Path(record.photo).name}: {record.verdict} — {record.reason}")
@@ -75,11 +85,25 @@ def simulate_market(replications: int = 8) -> None:
         print(f"wrote {path}")
 
 
+def next_steps() -> None:
+    print("\n== Next ==")
+    print("Run the command line from this folder (or `source .venv/bin/activate` once, then")
+    print("just `cashless`):")
+    print("  .venv/bin/cashless --help")
+    print("  .venv/bin/cashless verify --db out/market.db examples/photos --lang en")
+    print("  .venv/bin/cashless audit --db out/market.db")
+    print("Start the market office's web page (it opens in your browser):")
+    print(f"  .venv/bin/cashless serve --db {MARKET_DB}")
+    print("For staff phones on the market Wi-Fi add --host 0.0.0.0: the page then asks for an")
+    print("access code, printed at start as text and as a QR code to scan.")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     show_payloads()
     print_sheet()
     simulate_market()
+    next_steps()
 
 
 if __name__ == "__main__":

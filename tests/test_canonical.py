@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cashless.errors import CashlessError
+from cashless.errors import CashlessError, ChecksumError
 from cashless.payload import emv
 from cashless.payload._canonical import canonical_fields
 from cashless.payload.vietqr import VietQR, _parse_tree, parse
@@ -35,18 +36,24 @@ def codes(draw: st.DrawFn) -> VietQR:
     )
 
 
+def _error(exc: CashlessError) -> tuple[object, ...]:
+    return (type(exc), str(exc), exc.code, exc.field, exc.position, exc.reason)
+
+
 def _same(payload: str) -> None:
+    general: VietQR | tuple[object, ...]
+    fast: VietQR | tuple[object, ...]
     try:
         general = _parse_tree(payload, "napas")
-    except CashlessError:
-        general = None
+    except CashlessError as exc:
+        general = _error(exc)
     try:
         fast = parse(payload)
-    except CashlessError:
-        fast = None
+    except CashlessError as exc:
+        fast = _error(exc)
     assert fast == general
-    if general is not None:
-        assert fast is not None and fast.warnings == general.warnings
+    if isinstance(general, VietQR):
+        assert isinstance(fast, VietQR) and fast.warnings == general.warnings
         assert fast.__dict__ == general.__dict__
 
 
@@ -88,3 +95,20 @@ def test_fast_and_general_paths_agree_with_a_lowercase_crc(code: VietQR) -> None
     except CashlessError:  # text that folds to nothing
         assume(False)
     _same(payload[:-4] + payload[-4:].lower())
+
+
+@settings(max_examples=100)
+@given(codes(), st.sampled_from(["0000", "FFFF", "ffff", "1D8E"]))
+def test_a_wrong_crc_on_the_usual_layout_is_decodes_checksum_error(code: VietQR, crc: str) -> None:
+    try:
+        payload = code.build()
+    except CashlessError:
+        assume(False)
+    assume(canonical_fields(payload) is not None)  # the fast path takes it when the CRC is right
+    wrong = payload[:-4] + crc
+    assume(wrong[-4:].upper() != payload[-4:])
+    with pytest.raises(ChecksumError) as fast:
+        canonical_fields(wrong)
+    with pytest.raises(ChecksumError) as general:
+        _parse_tree(wrong, "napas")
+    assert _error(fast.value) == _error(general.value)

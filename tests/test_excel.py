@@ -254,3 +254,25 @@ def test_sheet_and_card_from_a_market_database_carry_card_codes(tmp_path: Path) 
     kinds = {code.text: code.format for code in zxingcpp.read_barcodes(Image.open(card))}
     assert kinds[codes["A01"]] == zxingcpp.BarcodeFormat.MicroQRCode
     assert kinds[registry["A01"].payload] == zxingcpp.BarcodeFormat.QRCode
+
+
+def test_logo_is_printed_top_right_and_codes_still_decode(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from cashless.stalls.card import card_plan, card_png
+    from cashless.stalls.sheet import render_sheet
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 200), (200, 30, 30)).save(logo)
+    stall = load_registry("examples/stalls.csv")["A01"]
+    image = card_png(stall, logo=logo, dpi=200)
+    px = 200 / 25.4
+    # the top-right corner (inside the 5 mm edge) is the logo's colour, made grey
+    assert image.getpixel((round((105 - 8) * px), round(8 * px))) < 200
+    assert {code.text for code in zxingcpp.read_barcodes(image)} == {stall.payload}
+    plan = card_plan(stall)
+    out = tmp_path / "logo.pdf"
+    render_sheet([stall], logo=logo).save(out)
+    assert decode_pages(out) == [[stall.payload]]
+    assert plan.logo is None
+    assert main(["sheet", "examples/stalls.csv", "-o", str(out), "--logo", str(tmp_path)]) == 1

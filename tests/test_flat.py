@@ -14,9 +14,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cashless import errors
 from cashless.errors import CashlessError
 from cashless.payload import emv
-from cashless.payload._flat import flat_fields
+from cashless.payload._flat import _error, flat_fields
 from cashless.payload.vietqr import VietQR, _parse_tree, parse
 
 CORPUS = [
@@ -180,3 +181,28 @@ def test_flat_and_tree_agree_on_structure_aware_fuzz_cases() -> None:
     spec.loader.exec_module(fuzz)
     decided = sum(agree(payload) for payload in fuzz.cases(random.Random(3), 1500))
     assert decided > 1000  # the flat reader gives most verdicts itself
+
+
+@pytest.mark.parametrize(
+    ("cls", "field", "position", "code"),
+    [
+        (errors.ChecksumError, "63", 120, None),
+        (errors.FormatError, "38.01.00", 0, "format-bin"),
+        (errors.LengthError, "62.08", 77, "length-field"),
+        (errors.CharsetError, "38.01.01", None, "charset-account"),
+        (errors.FormatError, None, None, "format-missing"),
+        (errors.NotVietQRError, None, None, "not-vietqr"),
+    ],
+)
+def test_the_quick_error_equals_the_constructed_one(
+    cls: type[CashlessError], field: str | None, position: int | None, code: str | None
+) -> None:
+    quick = _error(cls, "something is wrong", field, position, code)
+    made = cls("something is wrong", field=field, position=position, code=code)
+    if isinstance(made, errors.NotVietQRError):
+        quick.scheme = made.scheme  # type: ignore[attr-defined]  # not_vietqr sets it
+    assert type(quick) is cls
+    assert quick.args == made.args and str(quick) == str(made)
+    assert vars(quick) == vars(made)
+    assert quick.code == made.code
+    assert str(quick.with_source("--payload")) == str(made.with_source("--payload"))

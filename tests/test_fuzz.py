@@ -17,7 +17,6 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 # Bugs the fuzzer found in modules of other rooms (issue 9), to be fixed there: the
 # registry's amount (int() of more than 4,300 digits) and a damaged .xlsx (zlib, zipfile).
-OWNED_ELSEWHERE = ("Exceeds the limit (4300 digits)", "error: Error -3", "zip file", "BadZipFile")
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +39,7 @@ def test_a_sample_of_each_family_raises_only_cashless_errors(fuzz, family: str) 
     results = fuzz.run_all(200, seed=7, only=[family])
     counts = results[family]
     assert counts["cases"] >= 190 and counts["distinct"] >= 0.9 * counts["cases"]
-    bugs = {
-        key: value
-        for key, value in counts.items()
-        if (key.startswith("other") and not any(known in key for known in OWNED_ELSEWHERE))
-        or key == "hang"
-    }
+    bugs = {key: value for key, value in counts.items() if key.startswith("other") or key == "hang"}
     assert bugs == {}
     assert counts["ok"] > 0  # valid inputs are among the cases, and they pass
     if family != "image":  # verify judges every photo (unreadable is a verdict)

@@ -606,4 +606,4 @@ def test_serve_refuses_a_bad_host_or_database(db: str, tmp_path: Path, capsys) -
     assert "--db" in capsys.readouterr().err
     (tmp_path / "notes.db").write_text("not a database")
     assert main(["serve", "--db", str(tmp_path / "notes.db"), "--port", port]) == 1
-    assert "market init" in capsys.readouterr().err
+    assert "--db" in capsys.readouterr().err

@@ -106,7 +106,9 @@ def _verify(args: argparse.Namespace) -> int:
     from cashless.stalls.verify import Keyring, check_photos
 
     lang = language(args.lang)
-    if args.registry:
+    if args.registry is not None:
+        if not args.registry:
+            raise UsageError("needs a registry file name", source="--registry")
         registry = load_registry_file(args.registry, args.skip_bad)
         batch = check_photos(args.photos, registry, expect=args.stall, lang=lang)
         _report(batch, args.json, lang)

@@ -9,14 +9,19 @@ reads and validates them all.
 It emits the two remarks lint makes on such a payload (a lowercase CRC, a static code
 with an amount). Anything else (another order, template 64, extra IDs, anything else the
 ``napas`` profile would flag, even as a warning) returns ``None`` and the caller takes
-the flat reader or the tree path, which also produce the precise error. ``tests/test_canonical.py`` checks that both
-paths agree, on generated codes and on mutated payloads.
+the flat reader or the tree path, which also produce the precise error. The one
+verdict it gives itself is decode's :class:`~cashless.errors.ChecksumError` for a payload
+laid out this way with a wrong CRC (its structure is then known sound), so that a bad CRC
+fails as fast as in a plain split-and-CRC parser. ``tests/test_canonical.py`` checks that
+both paths agree, on generated codes and on mutated payloads.
 """
 
 from __future__ import annotations
 
 import binascii
 
+from cashless.errors import ChecksumError
+from cashless.payload._flat import _error
 from cashless.payload.emv import tlv
 from cashless.payload.lint import Finding
 from cashless.payload.spec import (
@@ -66,7 +71,11 @@ def _text(payload: str, at: int, tag: str, limit: int) -> tuple[str | None, int]
 
 
 def canonical_fields(payload: str) -> dict[str, object] | None:
-    """The VietQR fields of a canonical, clean payload, or ``None`` to use the general path."""
+    """The VietQR fields of a canonical, clean payload, or ``None`` to use the general path.
+
+    A payload laid out canonically in every object but with a wrong CRC raises the
+    :class:`~cashless.errors.ChecksumError` decode raises for it.
+    """
     p = payload
     poi = p[10:12]
     if (
@@ -169,13 +178,18 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
             fields[attribute] = value
             i = after
     crc = p[i + 4 :]
-    if (
-        p[i : i + 4] != "6304"
-        or len(crc) != 4
-        or not _HEX.issuperset(crc)
-        or int(crc, 16) != binascii.crc_hqx(p[: i + 4].encode(), 0xFFFF)
-    ):
+    if p[i : i + 4] != "6304" or len(crc) != 4 or not _HEX.issuperset(crc):
         return None
+    expected = binascii.crc_hqx(p[: i + 4].encode(), 0xFFFF)
+    if int(crc, 16) != expected:
+        # every object up to here split as decode splits it, in printable ASCII, and the
+        # CRC object is last: decode's verdict is this
+        raise _error(
+            ChecksumError,
+            f"CRC mismatch: the payload says {crc}, its content gives {expected:04X}",
+            "63",
+            i + 4,
+        )
     if crc != crc.upper() or (amount is not None and poi == "11"):
         fields["warnings"] = _remarks(crc, i, amount is not None and poi == "11", at_amount)
     return fields

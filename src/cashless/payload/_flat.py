@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from cashless.errors import (
     CashlessError,
+    CharsetError,
     ChecksumError,
     FormatError,
     LengthError,
@@ -134,11 +135,15 @@ _KINDS = {
     for tag in ROOT
 }
 _CHECKED = frozenset(("00", "01", "63"))  # checked before the loop, or decode's
+# the root templates decode always splits: merchant accounts 26-51, the language template
+_NESTED = frozenset(tag for tag in ROOT if "26" <= tag <= "51" or tag == "64")
 
 _Span = tuple[int, int]  # (index of the ID, index after the value)
 _Spans = dict[str, _Span]  # by ID, in payload order
 # every 4-character object header "IDLL" -> (ID, 4 + length): one slice, one lookup a step
 _HEADERS = {tag + size: (tag, 4 + number) for tag in ROOT for size, number in _SIZE.items()}
+# the same for root objects, with what the pass does: (ID, 4 + length, kind, low, high)
+_ROOT_HEADERS = {head: (tag, size, *_KINDS[tag]) for head, (tag, size) in _HEADERS.items()}
 
 
 def _scan(p: str, i: int, end: int) -> _Spans | None:
@@ -214,28 +219,52 @@ def _structure_error(p: str, i: int, end: int, parent: str) -> tuple[str, int, i
 
 
 def _splits(p: str, n: int) -> bool:
-    """Whether decode splits ``p`` (quickly: repeated IDs also answer ``False``) with 63 last."""
-    root = _scan(p, 0, n)
-    if root is None or root.get("63") != (n - 8, n):
-        return False
-    for tag, (i, end) in root.items():
-        if end == i + 4 or not ("26" <= tag <= "51" or tag == "64"):
-            continue
-        spans = _scan(p, i + 4, end)
-        if spans is None:
+    """Whether decode splits ``p`` with one 63 last (``False`` may also mean "look closer").
+
+    One walk, no spans kept: the root, each merchant account template 26-51 and 64, and
+    the beneficiary 01 of a template that opens with the NAPAS GUID (every such 01, as
+    :func:`_napas_structure` checks them).
+    """
+    header = _HEADERS.get
+    i = size = 0
+    tag = ""
+    while i < n:
+        head = header(p[i : i + 4])
+        if head is None or tag == "63":
+            return False  # broken, or an object after 63
+        tag, size = head
+        end = i + size
+        if end > n:
             return False
-        guid = spans.get("00")
-        if (
-            tag != "64"
-            and guid is not None
-            and next(iter(spans)) == "00"
-            and p[guid[0] + 4 : guid[1]].upper() == NAPAS_GUID
-            and "01" in spans
-        ):
-            start, after = spans["01"]
-            if after > start + 4 and _scan(p, start + 4, after) is None:
-                return False
-    return True
+        if tag in _NESTED and end > i + 4:
+            napas = False
+            j = i + 4
+            while j < end:
+                inner = header(p[j : j + 4])
+                if inner is None:
+                    return False
+                sub, sub_size = inner
+                after = j + sub_size
+                if after > end:
+                    return False
+                if j == i + 4 and tag != "64":
+                    napas = sub == "00" and p[j + 4 : after].upper() == NAPAS_GUID
+                elif napas and sub == "01" and after > j + 4 and not _whole(p, j + 4, after):
+                    return False
+                j = after
+        i = end
+    return tag == "63" and i == n and size == 8
+
+
+def _whole(p: str, i: int, end: int) -> bool:
+    """Whether ``p[i:end]`` splits into data objects."""
+    header = _HEADERS.get
+    while i < end:
+        head = header(p[i : i + 4])
+        if head is None:
+            return False
+        i += head[1]
+    return i == end
 
 
 def _napas_structure(p: str, i: int, end: int, path: str) -> None:
@@ -293,33 +322,33 @@ def flat_fields(p: str) -> dict[str, object] | None:
             last = _structure_error(p, 0, n, "")
             if last is None or last[0] != "63" or last[2] - last[1] != 8:
                 return None
-        raise ChecksumError(
+        raise _error(
+            ChecksumError,
             f"CRC mismatch: the payload says {crc}, its content gives {expected}",
-            field="63",
-            position=n - 4,
+            "63",
+            n - 4,
         )
     plain = p.isascii()  # printable and ASCII: every ans value is valid text
-    header = _HEADERS.get
-    kinds = _KINDS
+    header = _ROOT_HEADERS.get
     tags: _Spans = {}
     subs: dict[str, _Spans | None] = {}
     findings: list[Finding] = []
     error: CashlessError | None = None
     napas_tag = None
     people: _Spans = {}
+    guids: list[str] = []  # of the merchant account objects 02-51, "-" for none
     i = 0
     while i < n:
         head = header(p[i : i + 4])
         if head is None:
             _structure_error(p, 0, n, "")
             return None
-        tag, size = head
+        tag, size, kind, low, high = head  # lengths with the 4-character header
         end = i + size
         if end > n or tag in tags:
             _structure_error(p, 0, n, "")
             return None  # a repeated ID: the tree path
         tags[tag] = (i, end)
-        kind, low, high = kinds[tag]  # lengths with the 4-character header
         if kind == _ANS:
             if error is None and not (plain and low <= size <= high):
                 try:
@@ -342,7 +371,12 @@ def flat_fields(p: str) -> dict[str, object] | None:
                 return None
             subs[tag] = spans
             guid = spans.get("00")
-            if guid is not None and p[guid[0] + 4 : guid[1]].upper() == NAPAS_GUID:
+            if guid is None or guid[1] == guid[0] + 4:
+                guids.append("-")
+            elif (value := p[guid[0] + 4 : guid[1]]).upper() != NAPAS_GUID:
+                guids.append(value)
+            else:
+                guids.append(value)
                 # decode nests sub-ID 01 of every NAPAS template (NAPAS VietQR §5.2.3.2),
                 # and only after a leading GUID
                 if next(iter(spans)) != "00" or "01" not in spans:
@@ -361,7 +395,9 @@ def flat_fields(p: str) -> dict[str, object] | None:
                 except CashlessError as exc:
                     error = exc
         elif kind != _SKIP:
-            if kind in (_LANGUAGE, _ADDITIONAL_TEMPLATE, _UNRESERVED):
+            if kind == _PRIMITIVE:
+                guids.append("-")  # merchant account information 02-25: no template
+            elif kind in (_LANGUAGE, _ADDITIONAL_TEMPLATE, _UNRESERVED):
                 subs[tag] = spans = _scan(p, i + 4, end) if size > 4 else {}
                 if spans is None and kind == _LANGUAGE:
                     _structure_error(p, 0, n, "")
@@ -388,19 +424,63 @@ def flat_fields(p: str) -> dict[str, object] | None:
                 f"the CRC is lowercase ({crc}); EMVCo writes it in uppercase",
             ),
         )
-    _payload_rules(p, tags, has_account=any("02" <= tag <= "51" for tag in tags))
+    poi = tags.get("01")
+    if not (
+        guids
+        and p[:6] == "000201"  # so the payload starts with ID 00
+        and "53" in tags
+        and "58" in tags
+        and poi is not None
+        and p[poi[0] + 4 : poi[1]] in ("11", "12")
+    ):
+        _payload_rules(p, tags, has_account=bool(guids))
     if error is not None:
         raise error
     if "55" in tags or "56" in tags or "57" in tags:
         _fees(p, tags)
     if napas_tag is None:
-        raise not_vietqr(p, tags, subs)
+        raise not_vietqr(guids)
     return _vietqr_fields(p, tags, subs, napas_tag, people, findings)
 
 
+_E = TypeVar("_E", bound=CashlessError)
+# Finding.to_error's classes, by the first word of the code
+_ERROR_CLASSES: dict[str, type[CashlessError]] = {
+    "length": LengthError,
+    "charset": CharsetError,
+    "checksum": ChecksumError,
+}
+
+
+def _error(
+    cls: type[_E], reason: str, field: str | None, position: int | None, code: str | None = None
+) -> _E:
+    """``cls(reason, field=field, position=position, code=code)``, built without its ``__init__``.
+
+    Most payloads of the corpus end in an error, and ``CashlessError.__init__`` costs
+    several times the reference's whole parse; this sets the same attributes and renders
+    the same message (no source or line here). ``tests/test_flat.py`` checks that both
+    build equal errors.
+    """
+    message = f"{field} {reason}" if field else reason
+    if position is not None:
+        message = f"{message} (at position {position})"
+    exc = cls.__new__(cls, message)
+    state = exc.__dict__
+    state["reason"] = reason
+    state["field"] = field
+    state["source"] = None
+    state["position"] = position
+    state["line"] = None
+    if code is not None:
+        state["code"] = code
+    return exc
+
+
 def _fail(code: str, path: str | None, position: int | None, message: str) -> NoReturn:
-    """Raise what the tree path raises for lint's first error."""
-    raise Finding(code, path, position, "error", message).to_error()
+    """Raise what the tree path raises for lint's first error (``Finding.to_error``)."""
+    cls = _ERROR_CLASSES.get(code.partition("-")[0], FormatError)
+    raise _error(cls, message, path, position, code)
 
 
 def _payload_rules(p: str, tags: _Spans, *, has_account: bool) -> None:
@@ -622,20 +702,19 @@ def _fees(p: str, tags: _Spans) -> None:
             )
 
 
-def not_vietqr(p: str, tags: _Spans, subs: dict[str, _Spans | None]) -> NotVietQRError:
+def not_vietqr(guids: list[str]) -> NotVietQRError:
     """The error for a sound payload of another scheme, named by its account GUIDs."""
-    guids: list[str | None] = []
-    for tag in tags:
-        if "02" <= tag <= "51":
-            guid = (subs.get(tag) or {}).get("00")
-            guids.append(None if guid is None else p[guid[0] + 4 : guid[1]])
-    found = {guid.upper() for guid in guids if guid is not None}
-    scheme = "vnpay-qr" if VNPAY_GUID in found else "emv"
+    scheme = "vnpay-qr" if any(guid.upper() == VNPAY_GUID for guid in guids) else "emv"
     name = _SCHEME_NAMES.get(scheme, "an EMV payload of another scheme")
-    listed = ", ".join(g or "-" for g in guids) or "none"
-    return NotVietQRError(
-        f"{name}, not VietQR (merchant account GUIDs: {listed})", scheme=scheme, code="not-vietqr"
+    exc = _error(
+        NotVietQRError,
+        f"{name}, not VietQR (merchant account GUIDs: {', '.join(guids) or 'none'})",
+        None,
+        None,
+        "not-vietqr",
     )
+    exc.scheme = scheme
+    return exc
 
 
 def _vietqr_fields(
@@ -759,7 +838,8 @@ def _vietqr_fields(
         for tag, name in _LANGUAGE_NAMES:
             span = language.get(tag)
             fields[name] = None if span is None else p[span[0] + 4 : span[1]]
-    extra = [tag for tag in tags if tag not in _MODELLED_ROOT and tag != napas_tag]
+    extra = tags.keys() - _MODELLED_ROOT
+    extra.discard(napas_tag)
     if extra:
         fields["extra"] = tuple(sorted((tag, _value(p, tags[tag])) for tag in extra))
     return fields

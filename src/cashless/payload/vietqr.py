@@ -450,14 +450,24 @@ def _coerce_amount(amount: object) -> int | None:
                 field="54",
                 code="format-amount",
             )
+        # count before int(): Python refuses to read a number of over 4,300 digits
+        digits = len(text.lstrip("0"))
+        if digits > _AMOUNT_DIGITS:
+            raise LengthError(
+                f"amount: {digits} digits, the limit is {_AMOUNT_DIGITS}",
+                field="54",
+                code="length-field",
+            )
         amount = int(text)
     if amount <= 0:
         raise FormatError(
             f"amount must be positive, got {amount}", field="54", code="format-amount"
         )
-    if len(str(amount)) > _AMOUNT_DIGITS:
+    if amount >= 10**_AMOUNT_DIGITS:
+        digits = len(str(amount)) if amount < 10**4000 else 4000
         raise LengthError(
-            f"amount: {len(str(amount))} digits, the limit is {_AMOUNT_DIGITS}",
+            f"amount: {'over ' if digits == 4000 else ''}{digits} digits, the limit is "
+            f"{_AMOUNT_DIGITS}",
             field="54",
             code="length-field",
         )

@@ -21,6 +21,8 @@ __all__ = ["DENOMS", "exact_notes", "greedy", "max_payable", "tender", "tender_p
 
 DENOMS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000)
 _IDX = range(8, -1, -1)
+_DOWN = tuple((i, DENOMS[i]) for i in _IDX)  # (index, note), largest first
+_UP = _DOWN[::-1]
 
 
 def value(c: list[int]) -> int:
@@ -75,34 +77,50 @@ def exact_notes(counts: list[int], amount: int, search: bool = True) -> list[int
                     return take
     if not search:
         return None
+    return _search_exact(counts, amount, _suffix_values(counts))
+
+
+def _suffix_values(counts: list[int]) -> list[int]:
+    """``suffix[i]``: the value of the notes below index ``i`` (``suffix[9]`` all of them)."""
     suffix = [0] * 10
     for i in range(9):
         suffix[i + 1] = suffix[i] + counts[i] * DENOMS[i]
+    return suffix
+
+
+def _search_exact(counts: list[int], amount: int, suffix: list[int]) -> list[int] | None:
     if amount > suffix[9]:
         return None
     take = [0] * 9
+    return take if _search(counts, suffix, take, 8, amount) else None
 
-    def rec(i: int, rem: int) -> bool:
-        if rem == 0:
-            return True
-        if i < 0 or rem > suffix[i + 1]:
-            return False
-        d = DENOMS[i]
-        n = min(counts[i], rem // d)
-        for k in range(n, max(n - 3, -1), -1):
-            take[i] = k
-            if rec(i - 1, rem - k * d):
-                return True
-        take[i] = 0
+
+def _search(counts: list[int], suffix: list[int], take: list[int], i: int, rem: int) -> bool:
+    # A module-level function, not a closure: a recursive closure is a reference cycle
+    # that only the garbage collector frees, once per search.
+    if rem == 0:
+        return True
+    if i < 0 or rem > suffix[i + 1]:
         return False
-
-    return take if rec(8, amount) else None
+    d = DENOMS[i]
+    n = min(counts[i], rem // d)
+    for k in range(n, max(n - 3, -1), -1):
+        take[i] = k
+        if _search(counts, suffix, take, i - 1, rem - k * d):
+            return True
+    take[i] = 0
+    return False
 
 
 def max_payable(counts: list[int], amount: int, limit: int) -> tuple[int, list[int]] | None:
     """The largest sum <= ``amount`` and >= ``amount - limit`` payable from ``counts``."""
+    suffix = None
     for short in range(0, limit + 1, 1_000):
-        notes = exact_notes(counts, amount - short)
+        notes = exact_notes(counts, amount - short, search=False)
+        if notes is None and amount - short > 0:
+            if suffix is None:
+                suffix = _suffix_values(counts)
+            notes = _search_exact(counts, amount - short, suffix)
         if notes is not None:
             return short, notes
     return None
@@ -122,7 +140,18 @@ def tender(wallet: list[int], price: int, exact: bool) -> list[int] | None:
 
 def tender_paid(wallet: list[int], price: int, exact: bool) -> tuple[list[int] | None, int]:
     """:func:`tender` and the value handed over (0 when the wallet is short)."""
-    if value(wallet) < price:
+    w = wallet  # value(wallet), inlined: this runs on every cash payment
+    if price > 1000 * (
+        w[0]
+        + 2 * w[1]
+        + 5 * w[2]
+        + 10 * w[3]
+        + 20 * w[4]
+        + 50 * w[5]
+        + 100 * w[6]
+        + 200 * w[7]
+        + 500 * w[8]
+    ):
         return None, 0
     if exact:
         notes = exact_notes(wallet, price, search=False)
@@ -135,9 +164,10 @@ def tender_paid(wallet: list[int], price: int, exact: bool) -> tuple[list[int] |
             return out, DENOMS[i]
     out = [0] * 9
     total = 0
-    for i in _IDX:
-        d = DENOMS[i]
-        k = min(wallet[i], (price - total) // d)
+    for i, d in _DOWN:
+        k = (price - total) // d
+        if wallet[i] < k:
+            k = wallet[i]
         out[i] = k
         total += k * d
     if total < price:
@@ -146,8 +176,7 @@ def tender_paid(wallet: list[int], price: int, exact: bool) -> tuple[list[int] |
                 out[i] += 1
                 total += DENOMS[i]
                 break
-    for i in range(9):
-        d = DENOMS[i]
+    for i, d in _UP:
         while out[i] and total - d >= price:
             out[i] -= 1
             total -= d

@@ -37,6 +37,7 @@ __all__ = [
     "FlatDraws",
     "attempt_width",
     "draw_day",
+    "flat_view",
     "fresh_seed",
     "lognormal_params",
     "stall_counts",
@@ -208,32 +209,44 @@ class DayDraws:
     outages: list[tuple[float, float]]
 
 
+def flat_view(a: np.ndarray) -> memoryview:
+    """``a``'s values in row-major order, without a copy; indexing yields Python numbers.
+
+    Cheaper than ``a.ravel().tolist()`` for a table the day mostly does not read: nothing
+    is converted up front and the garbage collector never walks it.
+
+    >>> v = flat_view(np.arange(6.0).reshape(2, 3))
+    >>> v[4], type(v[4]).__name__, len(v)
+    (4.0, 'float', 6)
+    """
+    return np.ascontiguousarray(a).reshape(-1).data
+
+
 @dataclass(frozen=True, slots=True)
 class FlatDraws:
-    """A day's per-visit draws as flat Python lists (fast to index in the event loop).
+    """A day's per-visit draws as flat views of the numpy tables (see :func:`flat_view`).
 
     Visit ``v`` reads ``u[KU * v + U_NAME]``, ``z[KZ * v + Z_NAME]`` and, for QR attempt
-    ``k``, ``attempt_u[k * n_visits + v]`` and ``attempt_z[k * n_visits + v]``. Floats in
-    flat lists are not tracked by the garbage collector; nested lists would be.
+    ``k``, ``attempt_u[k * n_visits + v]`` and ``attempt_z[k * n_visits + v]``.
     """
 
     n_visits: int
-    u: list[float]
-    z: list[float]
-    attempt_u: list[float]
-    attempt_z: list[float]
-    exact_u: list[float]
+    u: memoryview
+    z: memoryview
+    attempt_u: memoryview
+    attempt_z: memoryview
+    exact_u: memoryview
 
     @classmethod
     def of(cls, d: DayDraws) -> FlatDraws:
-        """Flatten a :class:`DayDraws`."""
+        """Flat views of a :class:`DayDraws`."""
         return cls(
             n_visits=len(d.prices),
-            u=d.err_u.ravel().tolist(),
-            z=d.pay_z.ravel().tolist(),
-            attempt_u=d.attempt_u.ravel().tolist(),
-            attempt_z=d.attempt_z.ravel().tolist(),
-            exact_u=d.exact_u.tolist(),
+            u=flat_view(d.err_u),
+            z=flat_view(d.pay_z),
+            attempt_u=flat_view(d.attempt_u),
+            attempt_z=flat_view(d.attempt_z),
+            exact_u=flat_view(d.exact_u),
         )
 
 

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
 from cashless.sim.cash import DENOMS  # noqa: E402
-from cashless.sim.draws import DayDraws, FlatDraws, stall_counts  # noqa: E402
+from cashless.sim.draws import DayDraws, FlatDraws, flat_view, stall_counts  # noqa: E402
 from cashless.sim.params import Scenario  # noqa: E402
 from cashless.sim.payments import pay_cash, pay_qr  # noqa: E402
 from cashless.sim.state import Ledger, Method, Rates, Stalls  # noqa: E402
@@ -109,9 +109,9 @@ class Day:
         self.area = [0.0] * n
         self.last = [0.0] * n
         self.joined = [0] * n
-        self.rec: list[tuple[Any, ...]] = []
+        # one flat list, len(TX_COLUMNS) values per visit: no tuple survives per record
+        self.rec: list[Any] = []
         self.trace: list[tuple[float, int, float]] = []
-        self.final_wallets: list[list[int]] = []
 
     def _setup_stalls(self, carried: list[bool] | None) -> None:
         sc, dr = self.sc, self.dr
@@ -168,9 +168,11 @@ class Day:
         timeout = env.timeout
         process = env.process
         shopper = self._shopper
+        v_start = self.v_start
         for i, t in enumerate(self.dr.arrival_times.tolist()):
             yield timeout(t - env.now)
-            process(shopper(i))
+            if v_start[i] < v_start[i + 1]:  # a shopper visiting no stall needs no process
+                process(shopper(i))
 
     def _sampler(self) -> Generator[Any, Any, None]:
         env = self.env
@@ -188,17 +190,15 @@ class Day:
 
     def _shopper(self, i: int) -> Generator[Any, Any, None]:  # the hot path: one frame
         start, stop = self.v_start[i], self.v_start[i + 1]
-        if start == stop:
-            return
         env = self.env
         cats = self.cat_stalls
-        wallet = self.wallets[9 * i : 9 * i + 9]
-        self.final_wallets.append(wallet)
+        wallets = self.wallets
+        wallet = wallets[9 * i : 9 * i + 9]
         qr_user = self.qr_user[i]
         queues, busy, capacity, kind = self.queues, self.busy, self.capacity, self.stalls.kind
         event = env.event
         balk_q, balk_p = self.sc.market.balk_queue, self.sc.market.balk_prob
-        rec = self.rec.append
+        rec = self.rec.extend
         in_system, area, last, joined = self.in_system, self.area, self.last, self.joined
         v_cat, v_price, v_choice, v_walk, v_select = (
             self.v_cat,
@@ -266,23 +266,24 @@ class Day:
                 line.popleft().succeed()
             else:
                 busy[s] -= 1
-            t2 = env.now
+            t2 = t1 + dur  # env.now, exactly: the timeout was scheduled at t1
             area[s] += in_system[s] * (t2 - last[s])
             last[s] = t2
             in_system[s] -= 1
             rec((t0, i, s, j, intended, method, price, t1 - t0, dur, pay, outcome))
+        wallets[9 * i : 9 * i + 9] = wallet  # what the shopper takes home
 
     def _flatten(self) -> None:
-        """The day's other per-visit draws as flat Python lists (fast to index)."""
+        """The day's other per-visit draws as flat views; the wallets as one flat list."""
         dr = self.dr
-        self.v_start = dr.v_start.tolist()
-        self.v_cat = dr.v_cat.tolist()
-        self.v_price = dr.prices.tolist()
-        self.v_choice = dr.choice.ravel().tolist()
-        self.v_select = dr.select.tolist()
-        self.v_walk = dr.walk.tolist()
-        self.wallets = dr.wallets.ravel().tolist()
-        self.qr_user = dr.qr_user.tolist()
+        self.v_start = flat_view(dr.v_start)
+        self.v_cat = flat_view(dr.v_cat)
+        self.v_price = flat_view(dr.prices)
+        self.v_choice = flat_view(dr.choice)
+        self.v_select = flat_view(dr.select)
+        self.v_walk = flat_view(dr.walk)
+        self.wallets = dr.wallets.ravel().tolist()  # shoppers' wallets, written back at home
+        self.qr_user = flat_view(dr.qr_user)
 
     def run(self) -> DayRecords:
         """Run to the last departure (the closing rule above); settle pending credits."""
@@ -298,8 +299,9 @@ class Day:
         denoms = np.asarray(DENOMS, dtype=np.int64)
         present = np.diff(self.dr.v_start) > 0
         led.wallet_start = int((self.dr.wallets[present] @ denoms).sum())
-        if self.final_wallets:
-            led.wallet_end = int((np.asarray(self.final_wallets, dtype=np.int64) @ denoms).sum())
+        if present.any():
+            home = np.asarray(self.wallets, dtype=np.int64).reshape(-1, 9)
+            led.wallet_end = int((home[present] @ denoms).sum())
         transit = [0] * len(self.capacity)
         for s, amount, t_credit, reversed_, method in led.pending:
             if t_credit > end:
@@ -309,8 +311,8 @@ class Day:
                 led.event(t_credit, s, "pending_reversed", amount, "vendor", "shopper", method)
             else:
                 led.received[s] += amount
-        cols = list(zip(*self.rec, strict=True)) if self.rec else [()] * len(TX_COLUMNS)
-        tx = {k: list(v) for k, v in zip(TX_COLUMNS, cols, strict=True)}
+        width = len(TX_COLUMNS)
+        tx = {k: self.rec[c::width] for c, k in enumerate(TX_COLUMNS)}
         return DayRecords(
             scenario=self.sc,
             tx=tx,

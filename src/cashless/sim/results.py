@@ -223,26 +223,46 @@ class _Arrays:
     ev_method: np.ndarray
 
 
-def _arrays(rec: DayRecords) -> _Arrays:
-    tx, ev = rec.tx, rec.ledger.events
+_TX_FLOAT = ("t_arrive", "wait", "service", "payment")
+_TX_INT = ("shopper", "stall", "category", "price")
 
-    def obj(values: list[Any]) -> np.ndarray:
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
-        return out
+
+def _tx_frame(rec: DayRecords, names: list[str]) -> pd.DataFrame:
+    """The transactions, numeric columns converted once with their dtype (no inference)."""
+    if not rec.tx["price"]:  # no visit: the columns as pandas infers them from empty lists
+        empty = pd.DataFrame(rec.tx)
+        empty["category"] = []
+        empty["price"] = empty["price"].astype("int64")
+        return empty
+    cols: dict[str, Any] = {}
+    for k, values in rec.tx.items():
+        if k in _TX_FLOAT:
+            cols[k] = np.fromiter(values, dtype=np.float64, count=len(values))
+        elif k in _TX_INT:
+            cols[k] = np.fromiter(values, dtype=np.int64, count=len(values))
+        else:
+            cols[k] = values
+    codes = cols["category"]
+    cols["category"] = pd.Categorical.from_codes(codes, categories=names)
+    return pd.DataFrame(cols)
+
+
+def _arrays(tx: pd.DataFrame, ev: pd.DataFrame) -> _Arrays:
+    def obj(col: str, df: pd.DataFrame) -> np.ndarray:
+        return df[col].to_numpy(dtype=object)
 
     return _Arrays(
-        method=obj(tx["method"]),
-        outcome=obj(tx["outcome"]),
-        price=np.asarray(tx["price"], dtype=np.int64),
-        t_arrive=np.asarray(tx["t_arrive"], dtype=float),
-        wait=np.asarray(tx["wait"], dtype=float),
-        service=np.asarray(tx["service"], dtype=float),
-        payment=np.asarray(tx["payment"], dtype=float),
-        amount=np.asarray(ev["amount"], dtype=np.int64),
-        bearer=obj(ev["bearer"]),
-        beneficiary=obj(ev["beneficiary"]),
-        ev_method=obj(ev["method"]),
+        method=obj("method", tx),
+        outcome=obj("outcome", tx),
+        price=tx["price"].to_numpy(dtype=np.int64),
+        t_arrive=tx["t_arrive"].to_numpy(dtype=float),
+        wait=tx["wait"].to_numpy(dtype=float),
+        service=tx["service"].to_numpy(dtype=float),
+        payment=tx["payment"].to_numpy(dtype=float),
+        amount=ev["amount"].to_numpy(dtype=np.int64),
+        bearer=obj("bearer", ev),
+        beneficiary=obj("beneficiary", ev),
+        ev_method=obj("method", ev),
     )
 
 
@@ -312,13 +332,7 @@ def build_day_result(rec: DayRecords, keep_records: bool = True) -> DayResult:
     sc = rec.scenario
     led = rec.ledger
     names = [c.name for c in sc.categories]
-    tx = pd.DataFrame(rec.tx)
-    tx["category"] = (
-        pd.Categorical.from_codes(tx["category"].to_numpy(dtype=int), categories=names)
-        if len(tx)
-        else []
-    )
-    tx["price"] = tx["price"].astype("int64")
+    tx = _tx_frame(rec, names)
     ev = pd.DataFrame(led.events, columns=list(led.events))
     ev["amount"] = ev["amount"].astype("int64")
     end = rec.end
@@ -327,9 +341,9 @@ def build_day_result(rec: DayRecords, keep_records: bool = True) -> DayResult:
     fv = value(list(sc.market.drawer_float))
     cash = [value(d) - fv for d in led.drawers]
     notes = [sum(d) for d in led.drawers]
-    a = _arrays(rec)
+    a = _arrays(tx, ev)
     queued_all = a.outcome != "lost_balk"
-    tx_stall = np.asarray(rec.tx["stall"], dtype=np.int64)
+    tx_stall = tx["stall"].to_numpy(dtype=np.int64)
     soj = np.bincount(
         tx_stall[queued_all], weights=(a.wait + a.service)[queued_all], minlength=n
     ).astype(float)
@@ -374,10 +388,10 @@ def build_day_result(rec: DayRecords, keep_records: bool = True) -> DayResult:
     )
     is_qr = a.method != "cash"
     ev_qr = a.ev_method != "cash"
-    done_all = np.isin(a.outcome, HANDED_OVER)
+    done_all = tx["outcome"].isin(HANDED_OVER).to_numpy()
     gap_all = float(st["gap"].sum())
     vendor_net = {qr: _party_net(a, ev_qr if qr else ~ev_qr, "vendor") for qr in (False, True)}
-    lost_mask = np.isin(a.outcome, LOST)
+    lost_mask = tx["outcome"].isin(LOST).to_numpy()
     n_lost = float(lost_mask.sum())
     everything = np.ones(len(a.method), dtype=bool)
     every_event = np.ones(len(a.amount), dtype=bool)

@@ -62,7 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cột {letter} có dữ liệu nhưng không có tiêu đề",
         "column {letter} holds data but has no header",
     ),
-    "registry.no_stalls": ("không có quầy nào: tệp chỉ có dòng tiêu đề", "no stalls: the file has only a header"),
+    "registry.no_stalls": (
+        "không có quầy nào: tệp chỉ có dòng tiêu đề",
+        "no stalls: the file has only a header",
+    ),
     "registry.empty": ("ô trống", "empty"),
     "registry.control": ("{value!r} có ký tự điều khiển", "{value!r} holds a control character"),
     "registry.duplicate": (
@@ -106,7 +109,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' không phải số tiền nguyên (vd 50000, 50.000đ)",
         "'{value}' is not a whole number of dong (e.g. 50000, 50.000đ)",
     ),
-    "registry.amount_zero": ("'{value}': số tiền phải lớn hơn 0", "'{value}': the amount must be more than 0"),
+    "registry.amount_zero": (
+        "'{value}': số tiền phải lớn hơn 0",
+        "'{value}': the amount must be more than 0",
+    ),
     "registry.amount_long": (
         "'{value}': quá {limit} chữ số, giới hạn của VietQR",
         "'{value}': more than {limit} digits, the VietQR limit",
@@ -162,7 +168,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "8. Save the file (.xlsx), then run: cashless sheet template.xlsx -o cards.pdf",
     ),
     # cards and sheets (sheet.py, card.py) ----------------------------------------------------
-    "sheet.note_changes": ("{count} thay đổi so với tệp:", "{count} change(s) to what the file says:"),
+    "sheet.note_changes": (
+        "{count} thay đổi so với tệp:",
+        "{count} change(s) to what the file says:",
+    ),
     "verify.unreadable.blurry": ("ảnh mờ: chụp lại, gần hơn", "blurry: take it again, closer"),
     # verify: the verdicts, one reason each (stall checks) ---------------------------------
     "verify.ok": ("mã trả vào tài khoản của quầy {stall}", "the code pays stall {stall}'s account"),
@@ -353,7 +362,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} fields, the header has {header}",
     ),
     "credits.json_bad": ("không đọc được JSON: {error}", "not readable as JSON: {error}"),
-    "credits.json_object": ("không phải một thông báo (đối tượng JSON)", "not a notification (a JSON object)"),
+    "credits.json_object": (
+        "không phải một thông báo (đối tượng JSON)",
+        "not a notification (a JSON object)",
+    ),
     "credits.transfer_type": (
         "'{value}': transferType phải là in hoặc out",
         "'{value}': transferType must be in or out",
@@ -482,7 +494,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Chợ {market}: {stalls} quầy (sổ quầy phiên bản {version}).",
         "Market {market}: {stalls} stalls (registry version {version}).",
     ),
-    "web.registry.upload": ("Tải sổ quầy lên (.xlsx hoặc CSV)", "Upload the registry (.xlsx or CSV)"),
+    "web.registry.upload": (
+        "Tải sổ quầy lên (.xlsx hoặc CSV)",
+        "Upload the registry (.xlsx or CSV)",
+    ),
     "web.registry.file": ("Tệp sổ quầy", "Registry file"),
     "web.registry.skip_bad": (
         "Bỏ qua các dòng lỗi, chỉ nhập dòng đúng",
@@ -499,7 +514,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} problem(s), nothing imported: fix the file and upload it again.",
     ),
     "web.registry.skipped": ("{count} dòng lỗi bị bỏ qua:", "{count} bad row(s) skipped:"),
-    "web.registry.notes": ("{count} thay đổi so với tệp:", "{count} change(s) to what the file says:"),
+    "web.registry.notes": (
+        "{count} thay đổi so với tệp:",
+        "{count} change(s) to what the file says:",
+    ),
     "web.registry.line": ("Dòng", "Line"),
     "web.registry.column": ("Cột", "Column"),
     "web.registry.problem": ("Vấn đề", "Problem"),

@@ -357,7 +357,12 @@ def _amount(row: _Row) -> int | None:
     if not _AMOUNT.fullmatch(digits):
         row.bad("amount", "registry.amount_bad", value=text)
         return None
-    value = int(re.sub(r"\D", "", digits))
+    digit_text = re.sub(r"\D", "", digits).lstrip("0")
+    # check the length before int(): Python refuses to read numbers of over 4,300 digits
+    if len(digit_text) > max_length("54"):
+        row.bad("amount", "registry.amount_long", value=text[:20], limit=max_length("54"))
+        return None
+    value = int(digit_text or "0")
     if value <= 0:
         row.bad("amount", "registry.amount_zero", value=text)
         return None

@@ -20,10 +20,11 @@ import io
 import os
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cashless._io import Problem, atomic_path
 from cashless.errors import RegistryError, require_extra
@@ -159,27 +160,50 @@ def _xlsx_records(data: bytes, source: str, lang: str | None) -> list[tuple[int,
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    # openpyxl reports a damaged workbook in many ways (zip, XML, its own, key errors)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        try:
+            return _sheet_records(book)
+        finally:
+            book.close()
+    # openpyxl reads lazily, so a damaged workbook fails while opening or while reading its
+    # rows, in many ways: zip (BadZipFile, zlib.error, EOFError, NotImplementedError for an
+    # unknown compression, RuntimeError when encrypted), XML (ParseError is a SyntaxError),
+    # or its own KeyError/ValueError/TypeError
+    except _DAMAGED_WORKBOOK as exc:
         reason = say("registry.not_xlsx", lang, error=str(exc) or type(exc).__name__)
         raise _error(source, [Problem(1, "-", reason)], lang) from exc
-    try:
-        from cashless.stalls.registry import header_columns
 
-        sheets = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
-        chosen: list[tuple[int, list[Cell]]] = []
-        for sheet in sheets or book.worksheets:
-            records = [
-                (index, [_cell(value) for value in values])
-                for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            header = next((cells for _, cells in records if any(c.text for c in cells)), [])
-            if len(header_columns([cell.text for cell in header])) >= 2:
-                return records
-            chosen = chosen or records
-        return chosen
-    finally:
-        book.close()
+
+_DAMAGED_WORKBOOK = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    SyntaxError,
+    OSError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+)
+
+
+def _sheet_records(book: Any) -> list[tuple[int, list[Cell]]]:
+    from cashless.stalls.registry import header_columns
+
+    sheets = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    chosen: list[tuple[int, list[Cell]]] = []
+    for sheet in sheets or book.worksheets:
+        records = [
+            (index, [_cell(value) for value in values])
+            for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        header = next((cells for _, cells in records if any(c.text for c in cells)), [])
+        if len(header_columns([cell.text for cell in header])) >= 2:
+            return records
+        chosen = chosen or records
+    return chosen
 
 
 def read_table(data: bytes | str, *, source: str = "<registry>", lang: str | None = None) -> Table:
