@@ -154,8 +154,8 @@ def database_url(db: str | os.PathLike[str]) -> str:
 
     >>> database_url("postgresql://office@localhost/cho")
     'postgresql://office@localhost/cho'
-    >>> database_url("/tmp/market.db")
-    'sqlite:////tmp/market.db'
+    >>> database_url("market.db").startswith("sqlite:///"), database_url("market.db").endswith("/market.db")
+    (True, True)
     """
     text = os.fspath(db)
     if "://" in text:
