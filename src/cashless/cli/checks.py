@@ -12,8 +12,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from typing import TYPE_CHECKING
 
@@ -271,6 +269,7 @@ def _audit_table(rows: list[AuditRow], lang: str) -> tuple[tuple[str, ...], list
 def _audit(args: argparse.Namespace) -> int:
     from cashless.stalls.market import open_market
     from cashless.stalls.messages import language, say
+    from cashless.stalls.workbook import table_csv, table_xlsx
 
     lang = language(args.lang)
     output = check_output_file(args.output, suffixes=AUDIT_SUFFIXES) if args.output else None
@@ -288,34 +287,9 @@ def _audit(args: argparse.Namespace) -> int:
         _print_table(header, body)
         print(summary)
     elif output.suffix.lower() == ".csv":
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(body)
         with writing(args.output):
-            write_bytes(output, text.getvalue().encode("utf-8-sig"))
+            write_bytes(output, table_csv(header, body))
     else:
         with writing(args.output):
-            write_bytes(output, _xlsx(header, body))
+            write_bytes(output, table_xlsx(header, body))
     return 0 if all(r.open_mismatches == 0 for r in rows) else 1
-
-
-def _xlsx(header: tuple[str, ...], body: list[tuple[str, ...]]) -> bytes:
-    from cashless.errors import require_extra
-
-    require_extra("excel", "openpyxl")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(header))
-    for row in body:
-        sheet.append([int(c) if c.isdigit() and i >= 5 else c for i, c in enumerate(row)])
-    for column, title in zip(sheet.columns, header, strict=False):
-        width = max(len(title), *(len(str(c.value or "")) for c in column))
-        sheet.column_dimensions[column[0].column_letter].width = min(40, width + 2)
-    sheet.freeze_panes = "A2"
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()

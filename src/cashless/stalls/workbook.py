@@ -40,6 +40,8 @@ __all__ = [
     "Table",
     "read_table",
     "read_table_file",
+    "table_csv",
+    "table_xlsx",
     "write_template",
 ]
 
@@ -293,3 +295,32 @@ def write_template(
     with atomic_path(path) as tmp:
         book.save(tmp)
     return Path(path)
+
+
+def table_csv(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
+    """CSV bytes with a BOM (Excel opens it with its accents)."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(body)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def table_xlsx(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
+    """An XLSX workbook of the table (counts as numbers, header frozen)."""
+    require_extra("excel", "openpyxl")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(header))
+    for row in body:
+        sheet.append([int(c) if c.isdigit() and i >= 5 else c for i, c in enumerate(row)])
+    for column, title in zip(sheet.columns, header, strict=False):
+        width = max(len(title), *(len(str(c.value or "")) for c in column))
+        sheet.column_dimensions[column[0].column_letter].width = min(40, width + 2)
+    sheet.freeze_panes = "A2"
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()

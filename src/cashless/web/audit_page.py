@@ -11,12 +11,11 @@ across every logged check, not only one batch.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from cashless.errors import CashlessError, require_extra
+from cashless.stalls.workbook import table_csv, table_xlsx
 
 require_extra("web", "starlette")
 
@@ -29,7 +28,7 @@ from cashless.stalls.messages import say  # noqa: E402
 from cashless.web.forms import Refused  # noqa: E402
 from cashless.web.render import lang_of, page  # noqa: E402
 
-__all__ = ["audit_body", "audit_header", "log_clusters", "routes", "table_csv", "table_xlsx"]
+__all__ = ["audit_body", "audit_header", "log_clusters", "routes"]
 
 _COLUMNS = ("stall", "name", "last_checked", "last_verdict", "who", "checks", "open")
 _RECENT = 25
@@ -54,35 +53,6 @@ def audit_body(rows: Sequence[Any], lang: str) -> list[tuple[str, ...]]:
         )
         for row in rows
     ]
-
-
-def table_csv(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
-    """CSV bytes with a BOM (Excel opens it with its accents)."""
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(body)
-    return text.getvalue().encode("utf-8-sig")
-
-
-def table_xlsx(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
-    """An XLSX workbook of the table (counts as numbers, header frozen)."""
-    require_extra("excel", "openpyxl")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(header))
-    for row in body:
-        sheet.append([int(c) if c.isdigit() and i >= 5 else c for i, c in enumerate(row)])
-    for column, title in zip(sheet.columns, header, strict=False):
-        width = max(len(title), *(len(str(c.value or "")) for c in column))
-        sheet.column_dimensions[column[0].column_letter].width = min(40, width + 2)
-    sheet.freeze_panes = "A2"
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
 
 
 def log_clusters(market: Any) -> list[dict[str, Any]]:
