@@ -18,6 +18,7 @@ import contextlib
 import multiprocessing
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
 from typing import Any
@@ -175,18 +176,26 @@ def _run_dask(
     )
 
 
-def _connect(client_type: Any, address: str, timeout: float) -> Any:
-    try:
-        return client_type(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: {reason}"
-        ) from None
-    except Exception as exc:  # an HTTP port, another protocol: whatever it is, not Dask
-        raise ClusterError(
-            f"{address!r} did not answer as a Dask scheduler ({type(exc).__name__})"
-        ) from None
+def _connect(client_type: Any, address: str, timeout: float, attempts: int = 2) -> Any:
+    # A sound scheduler very rarely answers the handshake out of order (distributed asserts
+    # on its first message); one more attempt tells that apart from a port that is not Dask,
+    # which fails the same way every time.
+    for attempt in range(1, attempts + 1):
+        try:
+            return client_type(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: {reason}"
+            ) from None
+        except Exception as exc:  # an HTTP port, another protocol: whatever it is, not Dask
+            if attempt < attempts:
+                time.sleep(0.2)
+                continue
+            raise ClusterError(
+                f"{address!r} did not answer as a Dask scheduler ({type(exc).__name__})"
+            ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _wait_for_workers(client: Any, address: str, timeout: float) -> None:
