@@ -17,11 +17,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import io
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from cashless.errors import CashlessError
 from cashless.payload import emv
@@ -184,8 +186,34 @@ def _mutate(rng: random.Random, payload: str) -> str:
     return payload  # unchanged: the valid path is exercised too
 
 
+def only_distinct(source: Iterable[Any], n: int) -> Iterator[Any]:
+    """The first ``n`` distinct items of ``source`` (by a short hash of their ``repr``).
+
+    >>> list(only_distinct(iter("aabac"), 3))
+    ['a', 'b', 'c']
+    """
+    if n <= 0:
+        return
+    seen: set[bytes] = set()
+    for item in source:
+        digest = hashlib.blake2b(
+            repr(item).encode("utf-8", errors="surrogatepass"), digest_size=8
+        ).digest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        yield item
+        if len(seen) == n:
+            return
+
+
 def cases(rng: random.Random, n: int) -> Iterator[str]:
-    """``n`` structure-aware payload mutations drawn with ``rng`` (valid payloads mutated)."""
+    """``n`` distinct structure-aware payload mutations drawn with ``rng``."""
+    # Drawing up to 20n gives n distinct cases: about 1 in 3 draws repeats an earlier one.
+    return only_distinct(_draws(rng, 20 * n), n)
+
+
+def _draws(rng: random.Random, n: int) -> Iterator[str]:
     for _ in range(n):
         payload = rng.choice(SEEDS) if rng.random() < 0.4 else _random_code(rng)
         for _ in range(rng.choice((1, 1, 1, 2, 3))):  # sometimes damage twice or more
