@@ -311,3 +311,44 @@ def test_undefined_metric_gives_a_note_not_a_crash():
     sob = sa.sobol(Holes(), ["y2"], base_samples=8, replications=1)
     assert sob.table["ST"].isna().all()
     assert any("does not vary" in note for note in sob.notes)
+
+
+def test_a_dask_cluster_gives_the_same_indices_and_flip_point(tiny):
+    """The Dask path of morris and flip_point: the same numbers as one local process."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    kwargs = {"keys": TINY_KEYS[:2], "trajectories": 2, "replications": 2, "seed": 9}
+    flip = {
+        "grid": 3,
+        "refine": 1,
+        "replications": 2,
+        "seed": 3,
+        "low": 8.0,
+    }
+    cash = with_overrides(tiny, {"payments.qr_share": 0.0})
+    local = sa.morris(tiny, ["all.wait_mean_s"], workers=1, **kwargs)
+    local_flip = sa.flip_point(
+        cash, tiny, "all.wait_mean_s", "payments.static_qr_time_mean", workers=1, **flip
+    )
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        dashboard_address=None,
+        protocol="tcp://",
+    ) as cluster:
+        remote = sa.morris(tiny, ["all.wait_mean_s"], client=cluster.scheduler_address, **kwargs)
+        remote_flip = sa.flip_point(
+            cash,
+            tiny,
+            "all.wait_mean_s",
+            "payments.static_qr_time_mean",
+            client=cluster.scheduler_address,
+            **flip,
+        )
+    assert remote.table.equals(local.table)
+    assert remote.outputs.equals(local.outputs)
+    assert remote_flip.table.equals(local_flip.table)
+    assert remote.cost.model_days == local.cost.model_days
