@@ -42,7 +42,11 @@ test: lint $(VENV)/.browser
 notebooks: $(VENV)/.installed-test
 	$(BIN)/python -m pytest --nbmake notebooks
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[all,test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
