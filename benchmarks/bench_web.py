@@ -41,10 +41,10 @@ def _free_port() -> int:
 def baseline(photos: list[Path], db: Path) -> float:
     """Photos per second of the library alone (one thread, no HTTP, no log)."""
     from cashless.stalls.market import open_market
-    from cashless.stalls.verify import Keyring, check_photos
+    from cashless.stalls.verify import check_photos
 
     with open_market(str(db)) as market:
-        keyring = Keyring(market.market_id, market._key, market.accepted())
+        keyring = market.keyring()
         registry = market.registry()
         check_photos(photos[:2], registry, keyring=keyring, lang="en")  # warm up
         start = time.perf_counter()

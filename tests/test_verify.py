@@ -1,8 +1,9 @@
 """cashless.stalls.verify: photographed cards judged on what their codes pay.
 
 The cards here are composed in the test (the stall's payment QR from stalls/qr.py and its
-card code as a Micro QR from segno), standing in for the printed card until the sheet draws
-card codes; photographs are simulated (rotation, blur, JPEG 60 %, 1200 px wide).
+card code as a Micro QR from segno); test_verify_printed.py does the same with cards printed
+by ``cashless sheet`` and ``cashless card``. Photographs are simulated by tests/photos.py
+(rotation, blur, JPEG 60 %, 1200 px wide).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from pathlib import Path
 
 import pytest
 import segno
-from PIL import Image, ImageFilter
+from photos import paste_over, photograph, write
+from PIL import Image
 
 from cashless import build
-from cashless.stalls.cardcode import card_code_text, tag_for
+from cashless.stalls.cardcode import Keyring, card_code_text, tag_for
 from cashless.stalls.qr import make_qr, to_image
 from cashless.stalls.registry import Registry, parse_registry
 from cashless.stalls.verify import (
-    Keyring,
     check_photos,
     expected_stall,
     judge,
@@ -68,33 +69,6 @@ def compose_card(payment: str, card_code: str | None) -> Image.Image:
         symbol = Image.open(buffer).convert("RGB")
         card.paste(symbol, (1050 - symbol.width - 30, 700 - symbol.height - 30))
     return card
-
-
-def paste_over(card: Image.Image, payload: str) -> Image.Image:
-    """A stranger's sticker (its own quiet zone included) stuck over the payment QR."""
-    x, y, size = card.info["qr_box"]
-    sticker = to_image(make_qr(payload), scale=1).convert("RGB").resize((size, size))
-    out = card.copy()
-    out.paste(sticker, (x, y))
-    return out
-
-
-def photograph(image: Image.Image, *, angle: float = 7, width: int = 1200) -> bytes:
-    """Rotated on a grey table, blurred, 1200 px wide, JPEG at 60 %."""
-    rotated = image.rotate(
-        angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(150, 140, 120)
-    )
-    blurred = rotated.filter(ImageFilter.GaussianBlur(1.2))
-    small = blurred.resize((width, round(blurred.height * width / blurred.width)))
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=60)
-    return buffer.getvalue()
-
-
-def write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def test_a_stranger_pasted_over_a_card_is_a_mismatch_whatever_the_name(registry, keyring, tmp_path):
@@ -253,6 +227,28 @@ def test_every_photo_answered_once(registry, tmp_path):
     assert [Path(p).name for p, _ in batch.skipped] == ["notes.txt"]
     assert batch.untied == 2  # the LAB TIFF and the GIF
     assert not batch.all_ok
+
+
+def test_an_avif_photo_of_a_card_is_verified_and_found_in_a_folder(registry, keyring, tmp_path):
+    from PIL import features
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow was built without libavif, so it cannot write an AVIF photo")
+    card = compose_card(registry["A02"].payload, card_code_for(registry, "A02"))
+    folder = tmp_path / "phone"
+    honest = write(folder / "IMG_0003.avif", photograph(card, kind="AVIF", speed=10))
+    swapped = photograph(paste_over(card, STRANGER), angle=-5, kind="AVIF", speed=10)
+    write(folder / "IMG_0004", swapped)  # no suffix: found by content
+    with Image.open(honest) as opened:
+        assert opened.format == "AVIF"
+    batch = check_photos([folder], registry, keyring=keyring, lang="en")
+    assert batch.skipped == ()
+    found = [(Path(r.photo).name, r.verdict, r.stall, r.tied_by) for r in batch.records]
+    assert found == [
+        ("IMG_0003.avif", "ok", "A02", "card"),
+        ("IMG_0004", "mismatch", "A02", "card"),
+    ]
+    assert batch.records[1].account == "0999888777"
 
 
 def _bomb() -> bytes:

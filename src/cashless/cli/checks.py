@@ -1,9 +1,11 @@
 """Stall checks: ``verify`` judges photos of stall codes, ``market init`` creates the market
-database, ``audit`` reports per stall when it was last checked.
+database, ``market accept`` adds a stall's second code, ``audit`` reports per stall when it
+was last checked.
 
 Usage::
 
     cashless market init --db market.db --registry stalls.csv [--market-id CDB]
+    cashless market accept --db market.db STALL PAYLOAD_OR_PHOTO
     cashless verify --db market.db PHOTO... [--json] [--lang en] [--who NAME]
     cashless verify --registry stalls.csv PHOTO...      (no card codes, no log)
     cashless audit --db market.db [-o report.xlsx|report.csv] [--lang en]
@@ -55,7 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     market = commands.add_parser(
         "market",
-        help="create the market database, or import a new registry version into it",
+        help="create the market database, import a new registry version, accept more codes",
         description="The market database keeps the registry's versions, the secret key of "
         "the card codes and the log of every check.",
     )
@@ -76,6 +78,29 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_lang(init)
     init.add_argument("--who", help="who imported (default: the system user)")
     init.set_defaults(handler=_market_init)
+
+    accept = actions.add_parser(
+        "accept",
+        help="also accept another code a stall shows (a second bank's VietQR)",
+        description="Adds a code the stall also shows (another bank's VietQR) to the codes "
+        "its checks accept, given as the payload text or as a photo of the code alone. A "
+        "stall's card code vouches for every code it accepts, so the card changes: reprint "
+        "it; until then the old card is read but flagged as not matching the registry. A "
+        "code paying exactly as one already accepted (the bank's own print of the same "
+        "account) is ok already and is not added; one paying another stall's account is "
+        "refused.",
+        epilog="example: cashless market accept --db market.db A01 photos/A01_techcombank.jpg",
+    )
+    accept.add_argument("--db", required=True, help="market database file or SQLAlchemy URL")
+    accept.add_argument("stall", metavar="STALL", help="stall id")
+    accept.add_argument(
+        "code",
+        metavar="PAYLOAD_OR_PHOTO",
+        help="the code's VietQR payload text, or a photo holding that one code",
+    )
+    _add_lang(accept)
+    accept.add_argument("--who", help="who added it (default: the system user)")
+    accept.set_defaults(handler=_market_accept)
 
     audit = commands.add_parser(
         "audit",
@@ -101,7 +126,7 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     from cashless.stalls.messages import language
-    from cashless.stalls.verify import Keyring, check_photos
+    from cashless.stalls.verify import check_photos
 
     lang = language(args.lang)
     if args.registry is not None:
@@ -114,7 +139,7 @@ def _verify(args: argparse.Namespace) -> int:
     from cashless.stalls.market import open_market
 
     with open_market(args.db) as market:
-        keyring = Keyring(market.market_id, market._key, market.accepted())
+        keyring = market.keyring()
         batch = check_photos(
             args.photos,
             market.registry(),
@@ -243,6 +268,74 @@ def _market_init(args: argparse.Namespace) -> int:
                 changed=len(diff["changed"]),
             )
         )
+    return 0
+
+
+def _accepted_payload(given: str, stall: str, lang: str) -> str:
+    """The payload given as text, or read from the photo file ``given`` names."""
+    import os
+
+    from cashless.errors import CashlessError
+    from cashless.payload.vietqr import parse
+    from cashless.stalls.messages import say
+
+    source = "PAYLOAD_OR_PHOTO"
+    if os.path.isfile(given):  # never raises for a long payload, unlike Path.is_file
+        from cashless.stalls.verify import read_photo_codes
+
+        texts, cards = read_photo_codes(given, lang=lang)
+        if len(texts) > 1:
+            raise UsageError(say("market.accept.many", lang, count=len(texts)), source=given)
+        other = next((c.stall_id for c in cards if c.stall_id != stall), None)
+        if other is not None:
+            text = say("market.accept.other_card", lang, card=other, stall=stall)
+            raise UsageError(text, source=given)
+        payload, source = texts[0], given
+    elif not given.strip().startswith("00"):  # every EMV payload opens with 000201
+        raise UsageError(say("market.accept.neither", lang, given=given))
+    else:
+        payload = given.strip()
+    try:
+        parse(payload)
+    except CashlessError as exc:
+        raise UsageError(say("market.accept.not_vietqr", lang, detail=exc), source=source) from None
+    return payload
+
+
+def _market_accept(args: argparse.Namespace) -> int:
+    from cashless.banks import lookup_bank
+    from cashless.errors import CashlessError
+    from cashless.payload.vietqr import parse
+    from cashless.stalls.market import open_market
+    from cashless.stalls.messages import language, say
+
+    lang = language(args.lang)
+    with open_market(args.db) as market:
+        stall = market.registry()[args.stall].stall_id
+        payload = _accepted_payload(args.code, stall, lang)
+        code = parse(payload)
+        try:
+            bank = lookup_bank(code.bin).short_name
+        except CashlessError:
+            bank = code.bin
+        owner = market.stall_paid_by(payload)
+        if owner is not None and owner != stall:
+            text = say(
+                "market.accept.other_stall",
+                lang,
+                stall=stall,
+                other=owner,
+                bank=bank,
+                account=code.account,
+            )
+            raise UsageError(text)
+        added = market.accept(stall, payload, who=args.who)
+        count = len(market.accepted()[stall])
+    if not added:
+        print(say("market.accept.already", lang, stall=stall, bank=bank, account=code.account))
+        return 0
+    print(say("market.accepted", lang, stall=stall, bank=bank, account=code.account))
+    print(say("market.accept.reprint", lang, stall=stall, count=count, db=args.db))
     return 0
 
 

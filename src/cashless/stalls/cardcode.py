@@ -21,6 +21,14 @@ codes, so they never read it as a payment (qr-print §4).
 (True, True)
 >>> parse_card_code("https://example.com") is None
 True
+
+A :class:`Keyring` holds what checks a card code's tag: the market id, the key and each
+stall's accepted payloads (``Market.keyring()`` makes it from the market database). Its
+repr never shows the key:
+
+>>> ring = Keyring("CDB", key, {"A01": ("00020101021138...6304ABCD",)})
+>>> ring.vouches(CardCode("CDB", "A01", tag)), key.hex() in repr(ring)
+(True, False)
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cashless.errors import UsageError
@@ -38,6 +47,7 @@ __all__ = [
     "CARD_CODE_LIMIT",
     "TAG_LENGTH",
     "CardCode",
+    "Keyring",
     "card_code_text",
     "check_market_id",
     "parse_card_code",
@@ -80,6 +90,29 @@ def tag_for(key: bytes, payloads: Iterable[str]) -> str:
         message += len(data).to_bytes(4, "big") + data
     number = int.from_bytes(hmac.new(key, bytes(message), hashlib.sha256).digest()[:5], "big")
     return "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """What ties a photo to a stall by its card code: the market id and key, and each
+    stall's accepted payloads (several banks' codes). Without one, card codes still tie a
+    photo to the stall they name, but their tags are not checked.
+
+    The key is left out of the repr, so printing or logging a keyring never shows it.
+    """
+
+    market_id: str
+    key: bytes = field(repr=False)
+    accepted: Mapping[str, tuple[str, ...]]
+
+    def tag(self, stall_id: str) -> str | None:
+        """The tag a current card of ``stall_id`` carries, or None for an unknown stall."""
+        payloads = self.accepted.get(stall_id)
+        return tag_for(self.key, payloads) if payloads else None
+
+    def vouches(self, card: CardCode) -> bool:
+        """The card code is this market's and its tag covers the stall's accepted codes."""
+        return card.market_id == self.market_id and self.tag(card.stall_id) == card.tag
 
 
 def check_market_id(market_id: str) -> str:

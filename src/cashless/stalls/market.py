@@ -9,10 +9,13 @@ It holds:
 
 - the market id and the **market key** (32 random bytes), created once by
   :func:`init_market` (``cashless market init``) and never printed. The key makes the card
-  codes (:mod:`cashless.stalls.cardcode`); losing it means reprinting every card;
+  codes (:mod:`cashless.stalls.cardcode`); losing it means reprinting every card. It leaves
+  the database only in the :class:`~cashless.stalls.cardcode.Keyring` that
+  :meth:`Market.keyring` gives ``verify``, whose repr hides it;
 - every **registry version**: when it was imported, from which file, the file's SHA-256,
   the diff from the previous version, and its stalls (so any version can be rebuilt);
-- extra **accepted codes** of a stall (a second or third bank's code it also shows);
+- extra **accepted codes** of a stall (a second or third bank's code it also shows,
+  added by :meth:`Market.accept`, ``cashless market accept``);
 - every **check**: time, stall, verdict, decoded payload, photo SHA-256, who checked.
 
 >>> import tempfile, pathlib
@@ -52,6 +55,7 @@ from sqlalchemy import event  # noqa: E402
 
 from cashless.banks import lookup_bank  # noqa: E402
 from cashless.stalls.cardcode import (  # noqa: E402
+    Keyring,
     card_code_text,
     check_market_id,
     tag_for,
@@ -59,6 +63,7 @@ from cashless.stalls.cardcode import (  # noqa: E402
 from cashless.stalls.registry import Registry, Stall, load_registry  # noqa: E402
 
 if TYPE_CHECKING:
+    from cashless.payload.vietqr import VietQR
     from cashless.stalls.verify import Record
 
 __all__ = [
@@ -263,6 +268,16 @@ def _stall_from(fields: str) -> Stall:
     return Stall(**{name: value for name, value in values.items() if name in known})
 
 
+def _pays_as(code: VietQR, known: VietQR) -> bool:
+    """``code`` moves money as ``known`` does: verify's rule for ``ok`` (verify.py ``_pays``)."""
+    return (
+        code.bin == known.bin
+        and code.account == known.account
+        and code.service == known.service
+        and (known.amount is None or code.amount == known.amount)
+    )
+
+
 def _diff(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, list[str]]:
     return {
         "added": sorted(set(new) - set(old)),
@@ -433,30 +448,59 @@ class Market:
 
     # accepted codes and card codes -----------------------------------------------------
 
-    def accept(self, stall_id: str, payload: str, *, who: str | None = None) -> None:
+    def accept(self, stall_id: str, payload: str, *, who: str | None = None) -> bool:
         """Also accept ``payload`` (another bank's code) for a stall; its card code changes.
 
-        The payload must be a valid VietQR; reprint the stall's card afterwards.
+        The payload must be a valid VietQR (else the payload's own
+        :class:`~cashless.errors.CashlessError`) that pays no other stall's account
+        (:class:`~cashless.errors.UsageError`). Reprint the stall's card afterwards: the
+        card code's tag covers every accepted code, so a card printed before is flagged as
+        not matching the registry. Returns False, storing nothing, when the stall already
+        accepts a code that pays the same (BIN, account, service and, if fixed, amount):
+        ``verify`` judges such a code ``ok`` already (a "bank-issued code"), and a new tag
+        would only mean a reprint for nothing.
         """
         from cashless.payload.vietqr import parse
 
         stall = self.registry()[stall_id]
-        parse(payload)
+        text = payload.strip()
+        parse(text)
+        owner = self.stall_paid_by(text)
+        if owner == stall.stall_id:
+            return False
+        if owner is not None:
+            raise UsageError(
+                f"this code pays stall {owner}'s account, not one of stall {stall.stall_id}'s",
+                source=self.source,
+            )
         with self._engine.begin() as connection:
             exists = connection.execute(
                 sa.select(_accepted.c.id).where(
-                    _accepted.c.stall_id == stall.stall_id, _accepted.c.payload == payload
+                    _accepted.c.stall_id == stall.stall_id, _accepted.c.payload == text
                 )
             ).first()
-            if exists is None:
-                connection.execute(
-                    sa.insert(_accepted).values(
-                        stall_id=stall.stall_id,
-                        payload=payload,
-                        added_at=_now(),
-                        who=who_checks(who),
-                    )
+            if exists is not None:
+                return False
+            connection.execute(
+                sa.insert(_accepted).values(
+                    stall_id=stall.stall_id,
+                    payload=text,
+                    added_at=_now(),
+                    who=who_checks(who),
                 )
+            )
+        return True
+
+    def stall_paid_by(self, payload: str) -> str | None:
+        """The first stall (file order) one of whose accepted codes pays as ``payload`` does
+        (BIN, account, service and, if fixed, amount: what ``verify`` calls ``ok``)."""
+        from cashless.payload.vietqr import parse
+
+        code = parse(payload.strip())
+        for stall_id, payloads in self.accepted().items():
+            if any(_pays_as(code, parse(known)) for known in payloads):
+                return stall_id
+        return None
 
     def accepted(self) -> dict[str, tuple[str, ...]]:
         """Stall id -> every payload it accepts (its card's first), for the newest version."""
@@ -471,6 +515,11 @@ class Market:
             stall.stall_id: accepted_payloads(stall, extra.get(stall.stall_id, ()))
             for stall in self.registry()
         }
+
+    def keyring(self) -> Keyring:
+        """What ``verify`` needs to check card codes: the market id, the key and every
+        stall's accepted payloads (newest registry version). Its repr hides the key."""
+        return Keyring(self.market_id, self._key, self.accepted())
 
     def tag(self, payloads: Iterable[str]) -> str:
         """The keyed tag of a set of payloads under this market's key."""

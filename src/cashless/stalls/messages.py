@@ -341,6 +341,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "quầy {stall} nhận thêm mã {bank} {account}: in lại thẻ của quầy",
         "stall {stall} also accepts {bank} {account}: reprint the stall's card",
     ),
+    "market.accept.reprint": (
+        'mã thẻ của quầy {stall} giờ bảo chứng {count} mã, nên thẻ in trước đây bị báo "mã '
+        'thẻ không khớp sổ quầy" cho đến khi in lại: cashless card --db {db} {stall} -o '
+        "{stall}.png (hoặc cashless sheet --db {db} --stalls {stall} -o {stall}.pdf)",
+        "stall {stall}'s card code now vouches for {count} codes, so a card printed before is "
+        'flagged "the card code does not match the registry" until it is reprinted: '
+        "cashless card --db {db} {stall} -o {stall}.png (or cashless sheet --db {db} --stalls "
+        "{stall} -o {stall}.pdf)",
+    ),
+    "market.accept.already": (
+        "quầy {stall} đã nhận mã trả vào {bank} {account}: không đổi gì, không cần in lại thẻ",
+        "stall {stall} already accepts a code paying {bank} {account}: nothing changed, no "
+        "reprint needed",
+    ),
+    "market.accept.not_vietqr": (
+        "không phải mã chuyển khoản VietQR ({detail}): đưa nội dung mã của quầy, hoặc ảnh chụp mã",
+        "not a VietQR transfer code ({detail}): give the text of the stall's code, or a photo "
+        "of it",
+    ),
+    "market.accept.neither": (
+        "{given!r}: không có tệp ảnh này, và cũng không phải nội dung mã VietQR (bắt đầu bằng "
+        "000201)",
+        "{given!r}: no such photo file, and not a VietQR payload either (one starts with 000201)",
+    ),
+    "market.accept.other_stall": (
+        "mã này trả vào tài khoản {bank} {account} của quầy {other}, không phải của quầy "
+        "{stall}: không thêm; nếu hai quầy dùng chung tài khoản, ghi vào sổ quầy",
+        "this code pays stall {other}'s account {bank} {account}, not stall {stall}'s: not "
+        "added; if both stalls share the account, put it in the registry",
+    ),
+    "market.accept.other_card": (
+        "ảnh có mã thẻ của quầy {card}, không phải quầy {stall}: chụp riêng mã cần thêm ở quầy "
+        "{stall}",
+        "the photo shows stall {card}'s card code, not stall {stall}'s: photograph only the "
+        "code to accept, at stall {stall}",
+    ),
+    "market.accept.many": (
+        "ảnh có {count} mã khác nhau: chụp riêng mã cần thêm",
+        "the photo holds {count} different codes: photograph only the code to accept",
+    ),
     # fees: fee codes, slips, bank credits and reconciliation (cashless.fees) -------------
     "credits.empty": ("ô trống", "empty"),
     "credits.no_header": (

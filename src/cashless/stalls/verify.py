@@ -54,20 +54,26 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from math import ceil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cashless.errors import CashlessError, NotVietQRError, UnknownStallError, require_extra
+from cashless.errors import (
+    CashlessError,
+    NotVietQRError,
+    UnknownStallError,
+    UsageError,
+    require_extra,
+)
 
 require_extra("verify", "zxingcpp", "PIL", "segno")
 
 from cashless.banks import lookup_bank  # noqa: E402
 from cashless.payload.text import fold  # noqa: E402
 from cashless.payload.vietqr import VietQR, parse  # noqa: E402
-from cashless.stalls.cardcode import CardCode, parse_card_code, tag_for  # noqa: E402
+from cashless.stalls.cardcode import CardCode, Keyring, parse_card_code, tag_for  # noqa: E402
 from cashless.stalls.messages import language, say  # noqa: E402
 from cashless.stalls.registry import Registry, Stall, check_code  # noqa: E402
 
@@ -81,11 +87,11 @@ __all__ = [
     "VERDICTS",
     "Batch",
     "Cluster",
-    "Keyring",
     "Record",
     "check_photos",
     "expected_stall",
     "judge",
+    "read_photo_codes",
     "verify_image",
     "verify_photos",
 ]
@@ -104,18 +110,6 @@ MAX_FRAMES = 16
 _DRAFT_LONG_SIDE = 2000
 _SEPARATORS = re.compile(r"[_\-. ]")
 _STALL_SHAPE = re.compile(r"([^\W\d_]*)(\d*)([^\W\d_]*)")
-
-
-@dataclass(frozen=True)
-class Keyring:
-    """What ties a photo to a stall by its card code: the market id and key, and each
-    stall's accepted payloads (several banks' codes). Without it card codes still tie the
-    photo to the stall they name, but their tags are not checked.
-    """
-
-    market_id: str
-    key: bytes = field(repr=False)
-    accepted: Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -407,6 +401,11 @@ class _Found:
     centre: tuple[float, float]
     micro: bool
     frame: int
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # left, top, right, bottom
+
+
+# A symbol found but not decoded gets a second look, at most this many per frame.
+_SECOND_LOOKS = 4
 
 
 def _decode(image: Image.Image, frame: int) -> list[_Found]:
@@ -414,14 +413,71 @@ def _decode(image: Image.Image, frame: int) -> list[_Found]:
 
     formats = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode")
     found = zxingcpp.read_barcodes(image, formats=formats, return_errors=True)
-    out = []
-    for barcode in found:
-        corners = barcode.position
-        points = (corners.top_left, corners.top_right, corners.bottom_right, corners.bottom_left)
-        centre = (sum(p.x for p in points) / 4, sum(p.y for p in points) / 4)
-        micro = barcode.format == zxingcpp.BarcodeFormat.MicroQRCode
-        error = str(barcode.error) if not barcode.valid else ""
-        out.append(_Found(barcode.text, barcode.valid, error, centre, micro, frame))
+    out = [_found(barcode, frame) for barcode in found]
+    if all(item.valid for item in out):
+        return out
+    return _second_look(image, out, formats)
+
+
+def _found(
+    barcode: Any, frame: int, at: tuple[float, float] = (0.0, 0.0), zoom: float = 1.0
+) -> _Found:
+    import zxingcpp
+
+    corners = barcode.position
+    points = (corners.top_left, corners.top_right, corners.bottom_right, corners.bottom_left)
+    xs = [at[0] + p.x / zoom for p in points]
+    ys = [at[1] + p.y / zoom for p in points]
+    centre = (sum(xs) / 4, sum(ys) / 4)
+    micro = barcode.format == zxingcpp.BarcodeFormat.MicroQRCode
+    error = str(barcode.error) if not barcode.valid else ""
+    box = (min(xs), min(ys), max(xs), max(ys))
+    return _Found(barcode.text, barcode.valid, error, centre, micro, frame, box)
+
+
+def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def _second_look(image: Image.Image, found: list[_Found], formats: Any) -> list[_Found]:
+    """Symbols located but not decoded, decoded again from a crop around each, twice as big.
+
+    In a 1200 px photo of a card the card code's 0.6 mm modules are about 6 px wide; after
+    blur and JPEG, zxing-cpp's binarizer sometimes misreads a few of them (a checksum
+    error) at one rotation and not the next. Enlarged, they read: a few milliseconds, spent
+    only on a photo with such a symbol. A symbol read or already looked at where this one
+    lies is not looked at again (zxing-cpp may report one failure twice).
+    """
+    import zxingcpp
+    from PIL import Image
+
+    out: list[_Found] = []
+    looks = 0
+    for item in found:
+        if item.valid:
+            out.append(item)
+            continue
+        if any(_inside(other.centre, item.box) for other in found if other.valid) or any(
+            _inside(item.centre, other.box) for other in out
+        ):
+            continue
+        if looks < _SECOND_LOOKS:
+            looks += 1
+            left, top, right, bottom = item.box
+            margin = max(right - left, bottom - top) / 2
+            crop = (
+                max(0, int(left - margin)),
+                max(0, int(top - margin)),
+                min(image.width, ceil(right + margin)),
+                min(image.height, ceil(bottom + margin)),
+            )
+            piece = image.crop(crop)
+            piece = piece.resize((piece.width * 2, piece.height * 2), Image.Resampling.BICUBIC)
+            again = [b for b in zxingcpp.read_barcodes(piece, formats=formats) if b.valid]
+            if again:
+                out.append(_found(again[0], item.frame, (crop[0], crop[1]), 2.0))
+                continue
+        out.append(item)
     return out
 
 
@@ -488,9 +544,13 @@ def _megapixels(message: str) -> int:
     return round(int(numbers[0]) / 1e6) if numbers else 0
 
 
-def _reason_for(exc: BaseException) -> tuple[str, dict[str, object]]:
+def _reason_for(exc: BaseException, lang: str) -> tuple[str, dict[str, object]]:
+    from PIL import UnidentifiedImageError
+
     if isinstance(exc, _Unreadable):
         return exc.key, exc.fields
+    if isinstance(exc, UnidentifiedImageError):  # Pillow's words name an in-memory buffer
+        return "verify.unreadable.broken", {"detail": say("verify.skipped.not_image", lang)}
     if isinstance(exc, MemoryError):
         return "verify.unreadable.memory", {}
     if isinstance(exc, FileNotFoundError):
@@ -630,10 +690,35 @@ def verify_image(
     try:
         found = _decode(_grey(image), 0)
     except Exception as exc:  # an image no decoder can take is an answer, not a crash
-        key, fields = _reason_for(exc)
+        key, fields = _reason_for(exc, judge.lang)
         stall = expected.stall_id if expected else None
         return [Record(photo, 0, "unreadable", stall=stall, reason=say(key, judge.lang, **fields))]
     return _judge_found(found, judge, photo=photo, forced=expected, named=None)
+
+
+def read_photo_codes(
+    photo: str | os.PathLike[str], *, lang: str | None = None
+) -> tuple[list[str], list[CardCode]]:
+    """The distinct texts of the payment codes in a photo, in the order found, and the
+    card codes beside them (``cashless market accept`` reads a stall's second code so).
+
+    Raises :class:`~cashless.errors.UsageError` naming the photo, with what to do, when the
+    file cannot be read as an image or no payment code in it can be read.
+    """
+    spoken = language(lang)
+    _register_openers()
+    try:
+        found = _read_codes(Path(photo).read_bytes())
+    except Exception as exc:  # one bad file: its reason, never a traceback
+        key, fields = _reason_for(exc, spoken)
+        raise UsageError(say(key, spoken, **fields), source=os.fspath(photo)) from None
+    cards = {f.text: parse_card_code(f.text) for f in found if f.valid and f.micro}
+    texts = list(dict.fromkeys(f.text for f in found if f.valid and cards.get(f.text) is None))
+    if not texts:
+        blurry = any(not f.valid for f in found)
+        key = "verify.unreadable.blurry" if blurry else "verify.unreadable.none"
+        raise UsageError(say(key, spoken), source=os.fspath(photo))
+    return texts, [card for card in cards.values() if card is not None]
 
 
 def _is_hidden(path: Path, root: Path) -> bool:
@@ -676,14 +761,23 @@ _OPENERS_READY = False
 
 
 def _register_openers() -> None:
+    """HEIC/HEIF through pillow-heif; AVIF by Pillow itself (11.2 and later, built with
+    libavif), else through pillow-heif's AVIF opener where it still has one (before 0.22)."""
     global _OPENERS_READY
     if not _OPENERS_READY:
+        from PIL import features
+
         try:
             import pillow_heif
-
-            pillow_heif.register_heif_opener()
         except ImportError:  # pragma: no cover - pillow-heif is in the verify extra
             pass
+        else:
+            pillow_heif.register_heif_opener()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a Pillow before 11.2 warns: unknown feature
+                native_avif = features.check("avif")
+            if not native_avif and hasattr(pillow_heif, "register_avif_opener"):
+                pillow_heif.register_avif_opener()  # pragma: no cover - older pillow-heif
         _OPENERS_READY = True
 
 
@@ -752,7 +846,7 @@ def _check_one(path: Path, judge: _Judge, forced: Stall | None) -> list[Record]:
         digest = hashlib.sha256(data).hexdigest()
         found = _read_codes(data)
     except Exception as exc:  # one bad file is one answer; the others go on
-        key, fields = _reason_for(exc)
+        key, fields = _reason_for(exc, judge.lang)
         stall = forced or (named[0] if named else None)
         records = [
             Record(

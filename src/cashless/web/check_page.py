@@ -95,14 +95,14 @@ def _check(
     request: Request, paths: list[Path], names: dict[str, str], expect: str, who: str
 ) -> dict[str, Any]:
     from cashless.stalls.messages import say
-    from cashless.stalls.verify import Keyring, check_photos
+    from cashless.stalls.verify import check_photos
 
     lang = lang_of(request)
     market = _market(request)
     registry = market.registry()
     if expect and registry.get(expect) is None and registry.by_check_code(expect) is None:
         raise Refused(422, "web.check.unknown_stall", stall=expect)
-    keyring = Keyring(market.market_id, market._key, market.accepted())
+    keyring = market.keyring()
     logged = 0
 
     def log(records: Any) -> None:
