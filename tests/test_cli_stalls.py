@@ -239,3 +239,13 @@ def test_example_photos_as_in_the_readme(capsys) -> None:
     (a02,) = [line for line in lines if "A02.jpg" in line]
     assert a01.split()[1] == "ok"
     assert "mismatch" in a02.lower() and "0999888777" in a02
+
+
+def test_the_heading_above_the_problems_speaks_the_office_language(tmp_path, capsys) -> None:
+    csv_path = tmp_path / "bad.csv"
+    csv_path.write_text(BAD, encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    assert main(["sheet", str(csv_path), "-o", str(out), "--lang", "vi"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"cashless: {csv_path}: 5 lỗi:"
+    assert err[1].strip().startswith("dòng 3, ")

@@ -162,13 +162,26 @@ class NotVietQRError(CashlessError):
 
 
 class CsvError(CashlessError):
-    """A CSV file has bad rows; ``problems`` lists every one of them (line, column, reason)."""
+    """A CSV file has bad rows; ``problems`` lists every one of them (line, column, reason).
+
+    ``heading`` is the line above a listing of the problems in the reader's language
+    (``"3 lỗi:"``); ``None`` lets the CLI write its own (English) one.
+    """
 
     code = "csv"
     problems: list[Any]
+    heading: str | None
 
-    def __init__(self, reason: str, *, problems: Sequence[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        problems: Sequence[Any] = (),
+        heading: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.problems = list(problems)
+        self.heading = heading
         super().__init__(reason, **kwargs)
 
 

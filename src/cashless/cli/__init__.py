@@ -97,7 +97,7 @@ def _lines(exc: CashlessError) -> list[str]:
     if isinstance(exc, CsvError) and exc.problems:
         count = len(exc.problems)
         where = f"{exc.source}: " if exc.source else ""
-        head = f"{where}{count} problem{'s' * (count != 1)}:"
+        head = where + (exc.heading or f"{count} problem{'s' * (count != 1)}:")
         return [head, *(f"  {problem}" for problem in exc.problems)]
     return [str(exc)]
 

@@ -30,6 +30,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # registry: reading an office's stall table (registry.py, workbook.py) -------------------
     "registry.problem": ("{count} lỗi: {listing}", "{count} problem: {listing}"),
     "registry.problems": ("{count} lỗi: {listing}", "{count} problems: {listing}"),
+    # the heading above the problems listed one per line (the CLI)
+    "registry.heading.one": ("{count} lỗi:", "{count} problem:"),
+    "registry.heading.many": ("{count} lỗi:", "{count} problems:"),
     "registry.at": ("dòng {line}, {column}: {reason}", "line {line}, {column}: {reason}"),
     "registry.note": ("ghi chú: {note}", "note: {note}"),
     "registry.skipped": ("bỏ qua {problem}", "skipped {problem}"),

@@ -306,7 +306,9 @@ def registry_error(
     listing = "; ".join(str(problem) for problem in ordered)
     key = "registry.problem" if len(ordered) == 1 else "registry.problems"
     reason = say(key, lang, count=len(ordered), listing=listing)
-    return RegistryError(reason, problems=ordered, source=source)
+    heading_key = "registry.heading.one" if len(ordered) == 1 else "registry.heading.many"
+    heading = say(heading_key, lang, count=len(ordered))
+    return RegistryError(reason, problems=ordered, source=source, heading=heading)
 
 
 @functools.cache
