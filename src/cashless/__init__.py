@@ -15,16 +15,25 @@ library.
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from cashless.banks import Bank, lookup_bank
 from cashless.errors import CashlessError
 from cashless.payload.vietqr import VietQR, is_valid, lint, parse
 
-try:
-    __version__ = metadata.version("cashless")
-except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # The version is read from the package metadata on first use: importlib.metadata
+    # costs more than the rest of the facade, and most programs never ask.
+    if name != "__version__":
+        raise AttributeError(f"module 'cashless' has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        version = metadata.version("cashless")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version
+
 
 __all__ = [
     "Bank",

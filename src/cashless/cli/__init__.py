@@ -23,8 +23,8 @@ import re
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from typing import Any
 
-from cashless import __version__
 from cashless.errors import CashlessError, CsvError
 
 __all__ = ["build_parser", "main", "printable", "run"]
@@ -42,6 +42,19 @@ _COMMAND_MODULES = (
 )
 
 
+class _Version(argparse.Action):
+    """``--version``, read only when asked for (see ``cashless.__getattr__``)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        import cashless
+
+        print(f"cashless {cashless.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every command registered."""
     parser = argparse.ArgumentParser(
@@ -50,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Errors go to stderr as one line, `cashless: <message>`; exit status 1 "
         "(2 for a mistake in the command line itself).",
     )
-    parser.add_argument("--version", action="version", version=f"cashless {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for name in _COMMAND_MODULES:
