@@ -60,10 +60,9 @@ from cashless.stalls.cardcode import (  # noqa: E402
     check_market_id,
     tag_for,
 )
-from cashless.stalls.registry import Registry, Stall, load_registry  # noqa: E402
+from cashless.stalls.registry import Registry, Stall, load_registry, pays_as  # noqa: E402
 
 if TYPE_CHECKING:
-    from cashless.payload.vietqr import VietQR
     from cashless.stalls.verify import Record
 
 __all__ = [
@@ -266,16 +265,6 @@ def _stall_from(fields: str) -> Stall:
     values["bank"] = lookup_bank(values["bank"])
     known = {item.name for item in dataclasses.fields(Stall) if item.init}
     return Stall(**{name: value for name, value in values.items() if name in known})
-
-
-def _pays_as(code: VietQR, known: VietQR) -> bool:
-    """``code`` moves money as ``known`` does: verify's rule for ``ok`` (verify.py ``_pays``)."""
-    return (
-        code.bin == known.bin
-        and code.account == known.account
-        and code.service == known.service
-        and (known.amount is None or code.amount == known.amount)
-    )
 
 
 def _diff(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, list[str]]:
@@ -498,7 +487,7 @@ class Market:
 
         code = parse(payload.strip())
         for stall_id, payloads in self.accepted().items():
-            if any(_pays_as(code, parse(known)) for known in payloads):
+            if any(pays_as(code, parse(known)) for known in payloads):
                 return stall_id
         return None
 

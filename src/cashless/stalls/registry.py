@@ -68,6 +68,7 @@ __all__ = [
     "load_registry",
     "parse_registry",
     "payload_name",
+    "pays_as",
     "registry_error",
 ]
 
@@ -582,3 +583,22 @@ def _validate(table: Table, source: str, skip_bad: bool, lang: str | None) -> Re
     if problems and not skip_bad:
         raise registry_error(source, problems, lang)
     return Registry(source, tuple(stalls), tuple(problems), tuple(notes))
+
+
+def pays_as(code: VietQR, registered: VietQR) -> bool:
+    """Whether ``code`` moves money exactly as the stall's ``registered`` code does: the same
+    bank, account and service, and the registered fixed amount if there is one. What
+    ``verify`` calls ``ok`` and what ``market accept`` takes as already accepted; the other
+    fields (merchant name, city, purpose) are the printer's business.
+
+    >>> card = VietQR(bin="970436", account="0011001234567", merchant_name="NGUYEN THI TU")
+    >>> bank_print = VietQR(bin="970436", account="0011001234567")
+    >>> pays_as(bank_print, card), pays_as(VietQR(bin="970436", account="1"), card)
+    (True, False)
+    """
+    return (
+        code.bin == registered.bin
+        and code.account == registered.account
+        and code.service == registered.service
+        and (registered.amount is None or code.amount == registered.amount)
+    )

@@ -75,7 +75,7 @@ from cashless.payload.text import fold  # noqa: E402
 from cashless.payload.vietqr import VietQR, parse  # noqa: E402
 from cashless.stalls.cardcode import CardCode, Keyring, parse_card_code, tag_for  # noqa: E402
 from cashless.stalls.messages import language, say  # noqa: E402
-from cashless.stalls.registry import Registry, Stall, check_code  # noqa: E402
+from cashless.stalls.registry import Registry, Stall, check_code, pays_as  # noqa: E402
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -194,16 +194,6 @@ def _bank_name(bin: str) -> str:
         return bin
 
 
-def _pays(code: VietQR, registered: VietQR) -> bool:
-    """The code moves money exactly as the registered code does."""
-    return (
-        code.bin == registered.bin
-        and code.account == registered.account
-        and code.service == registered.service
-        and (registered.amount is None or code.amount == registered.amount)
-    )
-
-
 def _same_account(code: VietQR, registered: VietQR) -> bool:
     return code.bin == registered.bin and code.account == registered.account
 
@@ -242,7 +232,7 @@ class _Judge:
         by_account = None
         for stall in self.registry:
             for _, registered in self.accepted[stall.stall_id]:
-                if _pays(code, registered):
+                if pays_as(code, registered):
                     return stall, True
                 if by_account is None and _same_account(code, registered):
                     by_account = stall
@@ -286,7 +276,7 @@ class _Judge:
             reason = self.say("verify.unknown", bank=bank, account=code.account, holder=holder)
             return replace(base, verdict="unknown", reason=reason)
         accepted = self.accepted[target.stall_id]
-        if any(_pays(code, registered) for _, registered in accepted):
+        if any(pays_as(code, registered) for _, registered in accepted):
             stall = target.stall_id
             key = "verify.ok" if expected else "verify.ok.untied"
             record = replace(
