@@ -9,16 +9,19 @@ for the whole string, as segno picks it) followed by segno's own PDF writer into
 encode-only line shows the share of the project's mixed-segment encoder. Target: sheet
 <= 3x the segno + PDF baseline.
 
-CPU time (``process_time``), cases interleaved, median of ``ROUNDS`` rounds. Peak memory:
-each stall count is rendered in a fresh process: its peak resident set (``ru_maxrss``)
-before and after the sheet, and the peak of Python allocations during ``render_sheet``
-(``tracemalloc``; fpdf2 keeps every page until the PDF is written, so this part grows with
-the pages). ``--memory-only`` runs just that part.
-Run: ``.venv/bin/python benchmarks/bench_sheets.py [COUNT]`` (about 8 minutes on 2 cores).
+CPU time (``process_time``), cases interleaved, median of ``--rounds`` rounds. Memory
+(issue 12: flat in stall count), each stall count of ``--counts`` in a fresh process: the
+peak resident set (``VmHWM``) at the start, after a one-card sheet (imports, fonts)
+and after the sheet of that many stalls, all without tracing; then the same sheet again
+under ``tracemalloc``: the peak of Python allocations during ``render_sheet`` and what the
+returned :class:`~cashless.stalls.sheet.Sheet` keeps (its PDF and cards).
+Run: ``.venv/bin/python benchmarks/bench_sheets.py [COUNT]`` (about 8 minutes on 2
+cores; ``--memory-only`` about 4.5). ``--help`` lists the options.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import resource
 import statistics
@@ -71,42 +74,77 @@ def segno_only(payloads: list[str], kind: str) -> Callable[[], object]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set in MB.
+
+    Linux's ``VmHWM`` where there is one: ``ru_maxrss`` survives ``exec``, so a child
+    would report its parent's peak as its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
 def memory_child(count: int) -> None:
+    """Print the memory figures of one stall count (run in a fresh process)."""
+    import gc
     import tracemalloc
 
     cases = stalls(count)
-    before = peak_rss_mb()
+    start = peak_rss_mb()
+    render_sheet(cases[:1], market="Chợ Điện Biên")
+    warm = peak_rss_mb()
+    sheet = render_sheet(cases, market="Chợ Điện Biên")
+    after = peak_rss_mb()
+    del sheet
+    gc.collect()
     tracemalloc.start()
     sheet = render_sheet(cases, market="Chợ Điện Biên")
-    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    traced = tracemalloc.get_traced_memory()[1]
+    gc.collect()  # fpdf2's document is in reference cycles: count what the Sheet keeps
+    kept = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    print(f"{before:.1f} {peak_rss_mb():.1f} {traced:.1f} {len(sheet.data) / 2**20:.1f}")
-
-
-def memory() -> None:
+    mb = 2**20
     print(
-        "peak memory, fresh process per count: resident set before and after the sheet, "
-        "Python allocations during render_sheet (tracemalloc peak), PDF size"
+        f"{start:.1f} {warm:.1f} {after:.1f} {traced / mb:.2f} {kept / mb:.2f} "
+        f"{len(sheet.data) / mb:.2f}"
     )
-    for count in MEMORY_COUNTS:
+
+
+def memory(counts: tuple[int, ...] = MEMORY_COUNTS) -> None:
+    print(
+        "memory, fresh process per count: peak resident set at the start, after a one-card "
+        "sheet and after the sheet; render_sheet peak (tracemalloc, warm), what the Sheet "
+        "keeps, PDF size"
+    )
+    rows = []
+    for count in counts:
         out = subprocess.run(
-            [sys.executable, __file__, "--memory", str(count)],
+            [sys.executable, __file__, "--memory-child", str(count)],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.split()
-        before, peak, traced, size = (float(value) for value in out)
+        start, warm, after, traced, kept, size = (float(value) for value in out)
+        rows.append((count, after, traced, size))
         print(
-            f"  {count:5d} stalls: RSS {before:6.1f} -> {peak:6.1f} MB, "
-            f"render_sheet peak {traced:6.1f} MB, PDF {size:5.1f} MB"
+            f"  {count:5d} stalls: RSS {start:6.1f} -> {warm:6.1f} -> {after:6.1f} MB, "
+            f"render_sheet peak {traced:6.2f} MB, kept {kept:5.2f} MB, PDF {size:5.2f} MB"
+        )
+    if len(rows) > 1:
+        (n0, rss0, peak0, pdf0), (n1, rss1, peak1, pdf1) = rows[0], rows[-1]
+        per = 1024 / (n1 - n0)
+        print(
+            f"  growth per stall from {n0} to {n1}: RSS {(rss1 - rss0) * per:.1f} KB, "
+            f"render_sheet peak {(peak1 - peak0) * per:.1f} KB, PDF {(pdf1 - pdf0) * per:.1f} KB"
         )
 
 
-def main(count: int = COUNT) -> None:
+def main(count: int = COUNT, rounds: int = ROUNDS) -> None:
     cases_stalls = stalls(count)
     payloads = [s.payload for s in cases_stalls]
     assert len(set(payloads)) == count
@@ -120,7 +158,7 @@ def main(count: int = COUNT) -> None:
         "cashless.stalls.qr.make_qr (mixed) only": lambda: [make_qr(p) for p in payloads],
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, fn in cases.items():
             start = time.process_time()
             fn()
@@ -130,19 +168,35 @@ def main(count: int = COUNT) -> None:
     versions = sorted({make_qr(p).version for p in payloads})
     single = sorted({segno.make_qr(p, error="m", boost_error=False).version for p in payloads})
     print(f"{count} stalls, EC level M; versions mixed {versions}, segno single mode {single}")
-    print(f"CPU seconds, median of {ROUNDS} interleaved rounds")
+    print(f"CPU seconds, median of {rounds} interleaved rounds")
     for name, value in median.items():
         print(f"  {name:40s} {value:7.2f} s   sheet / this = {sheet / value:5.2f}x")
     ratio = sheet / median["segno make_qr + PDF"]
     verdict = "meets" if ratio <= 3 else "misses"
     print(f"sheet / (segno encode + PDF) = {ratio:.2f}x ({verdict} the <= 3x target)")
-    memory()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", nargs="?", type=int, default=COUNT, help="stalls timed (2000)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="timing rounds (2)")
+    parser.add_argument(
+        "--counts",
+        default=",".join(map(str, MEMORY_COUNTS)),
+        help="stall counts whose memory is measured, comma-separated (250,500,1000,2000)",
+    )
+    parser.add_argument("--memory-only", action="store_true", help="measure memory only")
+    parser.add_argument("--time-only", action="store_true", help="measure time only")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--memory"]:
-        memory_child(int(sys.argv[2]))
-    elif sys.argv[1:2] == ["--memory-only"]:
-        memory()
-    else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else COUNT)
+    args = parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        sys.exit()
+    if not args.memory_only:
+        main(args.count, args.rounds)
+    if not args.time_only:
+        memory(tuple(int(part) for part in args.counts.split(",") if part.strip()))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import re
+import tracemalloc
 import unicodedata
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from cashless.errors import LayoutError, UsageError
 from cashless.stalls.fonts import default_fonts, missing_glyphs
 from cashless.stalls.layout import EDGE_MM as EDGE
 from cashless.stalls.layout import LAYOUTS, SCAN_LINE, group_account
-from cashless.stalls.registry import Registry, load_registry, parse_registry
+from cashless.stalls.registry import Registry, Stall, load_registry, parse_registry
 from cashless.stalls.sheet import Sheet, render_sheet, write_sheet
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
@@ -273,3 +276,47 @@ def test_a_file_that_is_not_a_font_is_a_layout_error(registry, tmp_path) -> None
     with pytest.raises(LayoutError, match="cannot read the font") as info:
         render_sheet(list(registry)[:1], font=tmp_path / "missing.ttf")
     assert info.value.source == str(tmp_path / "missing.ttf")
+
+
+def _traced_peak(stalls: list[Stall]) -> tuple[int, int]:
+    """Peak Python allocations while rendering ``stalls``, and the PDF's size.
+
+    With the collector paused, fpdf2's own reference cycles (fonts, pages) stay until the
+    end in every run alike, so the fixed part does not move with when a collection falls.
+    """
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        sheet = render_sheet(stalls, market=MARKET)
+        return tracemalloc.get_traced_memory()[1], len(sheet.data)
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+
+
+def test_memory_grows_with_the_pdf_not_with_the_stall_count(registry) -> None:
+    # Issue 12: a sheet's memory is a fixed part (fonts, fpdf2's writer) plus the PDF
+    # itself. Four times the stalls may raise the peak by a few times the extra PDF bytes
+    # (deflated pages, the PDF buffer, the cards), no more: with every page kept
+    # uncompressed until the end and every card's placed lines as objects, the rise was
+    # over 6 times.
+    if tracemalloc.is_tracing():
+        pytest.skip("tracemalloc is already tracing this process")
+    base = list(registry)
+    stalls = [
+        dataclasses.replace(
+            base[i % len(base)],
+            stall_id=f"M{i:03d}",
+            account=f"{int(base[i % len(base)].account) + i}",
+        )
+        for i in range(64)
+    ]
+    render_sheet(stalls[:1], market=MARKET)  # imports and caches, outside the measure
+    small_peak, small_pdf = _traced_peak(stalls[:16])
+    large_peak, large_pdf = _traced_peak(stalls)
+    assert large_pdf > small_pdf
+    assert large_peak - small_peak < 3.5 * (large_pdf - small_pdf), (
+        f"peak rose {(large_peak - small_peak) / 1024:.0f} KB for "
+        f"{(large_pdf - small_pdf) / 1024:.0f} KB more PDF"
+    )

@@ -12,6 +12,10 @@ PDF asks viewers not to scale it (``/PrintScaling /None``). ``start`` begins at 
 slot of a partly used sheet. Nothing is drawn within 5 mm of the paper edge. Every sheet
 comes with a manifest (stall, payload, check code, card code, page, slot).
 
+Memory is a fixed part (the fonts, fpdf2) plus about twice the PDF: each page's content
+is deflated as soon as the page is drawn (fpdf2 would keep it uncompressed to the end),
+and each card's :class:`CardInfo` keeps its placed lines packed.
+
 Text is set in DejaVu Sans, taken from matplotlib's data (no font file in this repo), or
 in any TrueType font given by path; every string is NFC-normalised and the font is
 checked to cover every character before anything is drawn (:mod:`cashless.stalls.fonts`).
@@ -31,13 +35,16 @@ checked to cover every character before anything is drawn (:mod:`cashless.stalls
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import struct
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cashless._io import atomic_path
 from cashless.errors import LayoutError, UsageError, require_extra
@@ -63,6 +70,7 @@ from cashless.stalls.registry import Stall  # noqa: E402
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from fpdf.output import OutputProducer
 
 __all__ = ["CardInfo", "Sheet", "manifest_path", "render_sheet", "write_sheet"]
 
@@ -79,13 +87,30 @@ _CROWDED = (
 )
 _FOOTER_PT = 7.0
 _FOOTER_FLOOR_PT = 4.0
+# Texts measured by fpdf2 are cached; nearly all belong to one card, so the cache is
+# emptied when it holds this many rather than growing with the sheet.
+_WIDTHS_KEPT = 256
+_PACKED_LINE = struct.Struct("<dddI?")  # x, baseline, pt, length of the text, bold
 
 
-@dataclass(frozen=True)
+def _pack_lines(lines: Sequence[PlacedLine]) -> tuple[bytes, str]:
+    """Placed lines as one bytes and one str: a few hundred bytes a card, not kilobytes."""
+    placed = b"".join(
+        _PACKED_LINE.pack(line.x, line.baseline, line.pt, len(line.text), line.bold)
+        for line in lines
+    )
+    return placed, "".join(line.text for line in lines)
+
+
+@dataclass(frozen=True, slots=True)
 class CardInfo:
     """Where one stall's card was drawn: page and slot (from 1), the QR symbol's top-left
-    corner and edge in mm, its version, level and module size, the text lines as placed,
-    and the card code's box and text when the card carries one."""
+    corner and edge in mm, its version, level and module size, the text lines as placed
+    (:attr:`lines`), and the card code's box and text when the card carries one.
+
+    The lines are kept packed, so that a sheet of thousands of cards holds little more
+    than its PDF; :attr:`lines` unpacks them.
+    """
 
     stall_id: str
     page: int
@@ -95,12 +120,23 @@ class CardInfo:
     version: int
     error: str
     module_mm: float
-    lines: tuple[PlacedLine, ...] = ()
     slot: int = 1
     payload: str = ""
     check_code: str = ""
     card_code: str | None = None
     card_code_box: Box | None = None
+    _placed: bytes = field(default=b"", repr=False)
+    _texts: str = field(default="", repr=False)
+
+    @property
+    def lines(self) -> tuple[PlacedLine, ...]:
+        """The card's text lines as drawn, top to bottom."""
+        lines = []
+        start = 0
+        for x, baseline, pt, length, bold in _PACKED_LINE.iter_unpack(self._placed):
+            lines.append(PlacedLine(x, baseline, self._texts[start : start + length], bold, pt))
+            start += length
+        return tuple(lines)
 
 
 def manifest_path(path: str | os.PathLike[str]) -> Path:
@@ -161,6 +197,8 @@ def _fpdf_measure(pdf: FPDF) -> Measure:
     def measure(text: str, bold: bool, size_pt: float) -> float:
         width = widths.get((text, bold))
         if width is None:
+            if len(widths) >= _WIDTHS_KEPT:
+                widths.clear()
             pdf.set_font("card", _style(bold), 10)
             width = widths[text, bold] = pdf.get_string_width(text) / 10
         return width * size_pt
@@ -261,8 +299,10 @@ def _draw_card(
     page: int,
     card_code: str | None,
     logo: str | None,
-) -> CardInfo:
-    """Draw card ``index`` of the current page: QR symbol, text, card code, logo."""
+) -> tuple[CardInfo, float]:
+    """Draw card ``index`` of the current page: QR symbol, text, card code, logo.
+
+    Returns where it went and its smallest type size in pt."""
     qr = make_qr(stall.payload, error=error, mixed=mixed)
     rows = matrix_rows(qr)
     plan = plan_card(
@@ -288,7 +328,8 @@ def _draw_card(
     for line in plan.lines:
         pdf.set_font("card", _style(line.bold), line.pt)
         pdf.text(line.x, line.baseline, line.text)
-    return CardInfo(
+    placed, texts = _pack_lines(plan.lines)
+    card = CardInfo(
         stall.stall_id,
         page,
         plan.qr_x,
@@ -297,13 +338,15 @@ def _draw_card(
         int(qr.version),
         str(qr.error),
         plan.module_mm,
-        plan.lines,
         slot=index + 1,
         payload=stall.payload,
         check_code=stall.check_code,
         card_code=card_code,
         card_code_box=plan.card_code,
+        _placed=placed,
+        _texts=texts,
     )
+    return card, min((line.pt for line in plan.lines), default=99.0)
 
 
 def _check_logo(logo: str | os.PathLike[str] | None) -> str | None:
@@ -366,12 +409,15 @@ def render_sheet(
     if not stalls:
         raise UsageError("no stalls to print", field="stalls")
     logo_file = _check_logo(logo)
-    codes = dict(card_codes or {})
     market = nfc(market).strip() or None if market else None
     regular, bold = card_fonts(font)
-    texts = [card_lines(s, market) for s in stalls]
-    every = "".join(line.text for lines in texts for line in lines)
-    check_fonts(every + f"{market or ''}{_PAGE_LINE}{_WARNING}0123456789,", (regular, bold))
+    # every character is checked before anything is drawn; the lines themselves are made
+    # again card by card, so that none is kept for the whole sheet
+    chars = {c for stall in stalls for line in card_lines(stall, market) for c in line.text}
+    check_fonts(
+        "".join(sorted(chars)) + f"{market or ''}{_PAGE_LINE}{_WARNING}0123456789,",
+        (regular, bold),
+    )
     pdf = FPDF(unit="mm", format=grid.page_mm)
     try:
         pdf.set_auto_page_break(False)
@@ -386,53 +432,18 @@ def render_sheet(
                 raise LayoutError(f"fpdf2 cannot embed this font: {exc}", source=str(face)) from exc
         pdf.set_creator("cashless")
         pdf.set_title(nfc(f"{market} – thẻ VietQR") if market else "VietQR stall cards")
-        measure = _fpdf_measure(pdf)
-        slots = [(start - 1 + n) for n in range(len(stalls))]
-        pages = slots[-1] // per_page + 1
-        cards: list[CardInfo] = []
-        warnings: list[str] = []
-        position = 0
-        for page in range(pages):
-            pdf.add_page()
-            small: list[CardInfo] = []
-            crowded: list[str] = []
-            drawn = 0
-            while position < len(stalls) and slots[position] // per_page == page:
-                stall = stalls[position]
-                card = _draw_card(
-                    pdf,
-                    measure,
-                    grid,
-                    slots[position] % per_page,
-                    stall,
-                    texts[position],
-                    qr_mm=qr_mm,
-                    error=error,
-                    mixed=mixed,
-                    page=page + 1,
-                    card_code=codes.get(stall.stall_id),
-                    logo=logo_file,
-                )
-                cards.append(card)
-                drawn = slots[position] % per_page + 1
-                if card.module_mm < card_layout.MIN_MODULE_MM:
-                    small.append(card)
-                if min((line.pt for line in card.lines), default=99) < card_layout.MIN_TEXT_PT:
-                    crowded.append(card.stall_id)
-                position += 1
-            warning = None
-            if small:
-                smallest = min(card.module_mm for card in small)
-                warning = _WARNING.format(
-                    module=f"{smallest:.2f}".replace(".", ","),
-                    stalls=", ".join(card.stall_id for card in small),
-                )
-                warnings.append(warning)
-            if crowded:
-                warnings.append(_CROWDED.format(stalls=", ".join(crowded)))
-            _cut_marks(pdf, grid, drawn)
-            _footer(pdf, measure, grid, page + 1, pages, market, warning)
-        data = bytes(pdf.output())
+        buffer, pages, cards, warnings = _draw_sheet(
+            pdf,
+            grid,
+            stalls,
+            start=start,
+            market=market,
+            error=error,
+            mixed=mixed,
+            qr_mm=qr_mm,
+            card_codes=card_codes or {},
+            logo=logo_file,
+        )
     except (OSError, RuntimeError, FPDFException) as exc:
         raise LayoutError(f"cannot draw the sheet: {exc}") from exc
     finally:
@@ -440,7 +451,118 @@ def render_sheet(
         for loaded in pdf.fonts.values():
             if hasattr(loaded, "ttfont"):
                 loaded.ttfont.close()
-    return Sheet(data, pages, tuple(cards), tuple(warnings))
+    return Sheet(bytes(buffer), pages, tuple(cards), tuple(warnings))
+
+
+@functools.cache
+def _deflated_pages() -> type[OutputProducer] | None:
+    """fpdf2's PDF writer for pages whose content was deflated as each page was finished.
+
+    fpdf2 keeps every page's content uncompressed until the PDF is written, some 90 KB a
+    page of codes; deflating each page when it is done (the same ``zlib.compress`` fpdf2
+    would apply later) keeps a sheet's memory close to its PDF's size. ``None`` when this
+    fpdf2 has no such hook: pages are then kept as fpdf2 keeps them.
+    """
+    import inspect
+
+    from fpdf import FPDF
+    from fpdf.output import OutputProducer
+    from fpdf.syntax import Name, PDFContentStream
+
+    takes_producer = "output_producer_class" in inspect.signature(FPDF.output).parameters
+    if not (takes_producer and hasattr(OutputProducer, "_add_pages")):
+        return None
+
+    class DeflatedPages(OutputProducer):
+        def _add_pages(self, _slice: slice = slice(0, None)) -> list[Any]:
+            compress = self.fpdf.compress
+            self.fpdf.compress = False  # the content is deflated already: take it as is
+            try:
+                pages = super()._add_pages(_slice)
+            finally:
+                self.fpdf.compress = compress
+            for page in pages:
+                if not isinstance(page.contents, PDFContentStream):
+                    raise RuntimeError("fpdf2 did not make a page's content stream")
+                page.contents.filter = Name("FlateDecode")
+            return pages
+
+    return DeflatedPages
+
+
+def _draw_sheet(
+    pdf: FPDF,
+    grid: Grid,
+    stalls: Sequence[Stall],
+    *,
+    start: int,
+    market: str | None,
+    error: str,
+    mixed: bool,
+    qr_mm: float | None,
+    card_codes: Mapping[str, str],
+    logo: str | None,
+) -> tuple[bytearray, int, list[CardInfo], list[str]]:
+    """Draw every page, deflating each when done; the PDF, pages, cards and warnings."""
+    producer = _deflated_pages()
+    measure = _fpdf_measure(pdf)
+    per_page = grid.per_page
+    first = start - 1  # the first card's slot on the first page, from 0
+    pages = (first + len(stalls) - 1) // per_page + 1
+    cards: list[CardInfo] = []
+    warnings: list[str] = []
+    position = 0
+    for page in range(pages):
+        pdf.add_page()
+        small: list[CardInfo] = []
+        crowded: list[str] = []
+        drawn = 0
+        while position < len(stalls) and (first + position) // per_page == page:
+            stall = stalls[position]
+            slot = (first + position) % per_page
+            card, smallest_pt = _draw_card(
+                pdf,
+                measure,
+                grid,
+                slot,
+                stall,
+                card_lines(stall, market),
+                qr_mm=qr_mm,
+                error=error,
+                mixed=mixed,
+                page=page + 1,
+                card_code=card_codes.get(stall.stall_id),
+                logo=logo,
+            )
+            cards.append(card)
+            drawn = slot + 1
+            if card.module_mm < card_layout.MIN_MODULE_MM:
+                small.append(card)
+            if smallest_pt < card_layout.MIN_TEXT_PT:
+                crowded.append(card.stall_id)
+            position += 1
+        warning = None
+        if small:
+            smallest = min(card.module_mm for card in small)
+            warning = _WARNING.format(
+                module=f"{smallest:.2f}".replace(".", ","),
+                stalls=", ".join(card.stall_id for card in small),
+            )
+            warnings.append(warning)
+        if crowded:
+            warnings.append(_CROWDED.format(stalls=", ".join(crowded)))
+        _cut_marks(pdf, grid, drawn)
+        _footer(pdf, measure, grid, page + 1, pages, market, warning)
+        if producer is not None:
+            # nothing more is drawn on this page: fpdf2 adds to the new page only
+            done = pdf.pages[pdf.page]
+            if isinstance(done.contents, bytearray):
+                done.contents = bytearray(zlib.compress(done.contents))
+            else:  # an fpdf2 that keeps pages otherwise (seen first, on page 1): its own way
+                producer = None
+    if producer is None:
+        return pdf.output(), pages, cards, warnings
+    return pdf.output(output_producer_class=producer), pages, cards, warnings
 
 
 def write_sheet(
