@@ -320,3 +320,19 @@ def test_memory_grows_with_the_pdf_not_with_the_stall_count(registry) -> None:
         f"peak rose {(large_peak - small_peak) / 1024:.0f} KB for "
         f"{(large_pdf - small_pdf) / 1024:.0f} KB more PDF"
     )
+
+
+def test_the_default_fonts_are_found_without_importing_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from cashless.stalls.fonts import default_fonts\n"
+        "regular, bold = default_fonts()\n"
+        "assert regular.is_file() and bold.is_file(), (regular, bold)\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
