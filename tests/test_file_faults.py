@@ -316,3 +316,27 @@ def test_a_temporary_file_of_a_live_writer_is_left_alone(tmp_path: Path) -> None
     other.write_text("another target's")
     write_text(target, "mine")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "t.csv"])
+
+
+def test_a_sheet_to_a_fifo_is_the_pdf_alone_and_says_so(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("fpdf")
+    registry = Path(__file__).resolve().parents[1] / "examples" / "stalls.csv"
+    fifo = here / "sheet.pdf"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as stream:
+            received.append(stream.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert main(["sheet", str(registry), "--stalls", "A01,A02", "-o", str(fifo)]) == 0
+    reader.join(30)
+    assert received and received[0].startswith(b"%PDF-") and b"%%EOF" in received[0][-16:]
+    out = capsys.readouterr().out
+    assert "no manifest (the PDF went to a stream" in out
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in here.iterdir()) == ["r.csv", "sheet.pdf"]

@@ -12,6 +12,7 @@ to stderr:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -243,8 +244,15 @@ def _sheet(args: argparse.Namespace) -> int:
         )
     except UsageError as exc:
         raise from_flag(exc, {"start": "--start", "logo": "--logo", "paper": "--paper"}) from None
+    # a stream (-o -, a FIFO) gets the PDF alone: a manifest has nowhere to go beside it
+    streamed = os.fsdecode(output) != os.fsdecode(args.output)
     with writing(args.output):
-        sheet.save(output)
+        sheet.save(output, manifest=not streamed)
+    listing = (
+        "no manifest (the PDF went to a stream; -o FILE.pdf writes one beside it)"
+        if streamed
+        else f"manifest {manifest_path(args.output)}"
+    )
     versions = sorted({c.version for c in sheet.cards})
     modules = [c.module_mm for c in sheet.cards]
     cards = len(sheet.cards)
@@ -252,7 +260,7 @@ def _sheet(args: argparse.Namespace) -> int:
         f"wrote {args.output}: {cards} card{'s' * (cards != 1)} on {sheet.pages} page"
         f"{'s' * (sheet.pages != 1)} ({args.paper}, {args.layout}), QR version "
         f"{versions[0]}-{versions[-1]} level {args.error}, modules "
-        f"{min(modules):.2f}-{max(modules):.2f} mm; manifest {manifest_path(args.output)}"
+        f"{min(modules):.2f}-{max(modules):.2f} mm; {listing}"
     )
     for warning in sheet.warnings:
         print(f"cashless: warning: {warning}", file=sys.stderr)
