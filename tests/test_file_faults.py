@@ -65,8 +65,8 @@ def test_a_full_device_is_a_one_line_error_naming_it(
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
-def test_a_fifo_receives_the_bytes_and_stays_a_fifo(here: Path) -> None:
-    fifo = here / "pipe.toml"
+def _fifo_reader(fifo: Path) -> tuple[threading.Thread, list[bytes]]:
+    """A FIFO at ``fifo`` and a thread reading all it receives (the list fills on close)."""
     os.mkfifo(fifo)
     received: list[bytes] = []
 
@@ -76,6 +76,12 @@ def test_a_fifo_receives_the_bytes_and_stays_a_fifo(here: Path) -> None:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    return reader, received
+
+
+def test_a_fifo_receives_the_bytes_and_stays_a_fifo(here: Path) -> None:
+    fifo = here / "pipe.toml"
+    reader, received = _fifo_reader(fifo)
     assert main(["scenarios", "show", "outage", "-o", str(fifo)]) == 0
     reader.join(10)
     assert received and received[0].startswith(b"# cashless market scenario")
@@ -324,15 +330,7 @@ def test_a_sheet_to_a_fifo_is_the_pdf_alone_and_says_so(
     pytest.importorskip("fpdf")
     registry = Path(__file__).resolve().parents[1] / "examples" / "stalls.csv"
     fifo = here / "sheet.pdf"
-    os.mkfifo(fifo)
-    received: list[bytes] = []
-
-    def read() -> None:
-        with open(fifo, "rb") as stream:
-            received.append(stream.read())
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    reader, received = _fifo_reader(fifo)
     assert main(["sheet", str(registry), "--stalls", "A01,A02", "-o", str(fifo)]) == 0
     reader.join(30)
     assert received and received[0].startswith(b"%PDF-") and b"%%EOF" in received[0][-16:]

@@ -25,7 +25,6 @@ cashless.errors.CsvError: x.csv: 1 problem: line 2, amount: '5O000' is not a who
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -41,6 +40,7 @@ from cashless._io import Problem, csv_error, read_input
 from cashless.errors import CsvError, UsageError, require_extra
 from cashless.payload.text import fold
 from cashless.stalls.messages import say
+from cashless.stalls.workbook import csv_text_rows
 
 __all__ = [
     "COLUMNS",
@@ -180,30 +180,10 @@ def _cell_text(value: object) -> str:
 
 
 def _csv_rows(data: bytes | str, source: str, lang: str | None) -> list[tuple[int, list[str]]]:
-    if isinstance(data, bytes):
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise _error(source, [Problem(1, "-", say("registry.utf16", lang))], lang)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            reason = say("registry.not_utf8", lang, byte=f"0x{data[exc.start]:02x}")
-            raise _error(source, [Problem(line, "-", reason)], lang) from None
-    else:
-        text = data.removeprefix("\ufeff")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        for record in reader:
-            rows.append((line, [_cell_text(cell) for cell in record]))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        reason = say("registry.not_csv", lang, error=str(exc))
-        raise _error(source, [Problem(line, "-", reason)], lang) from None
-    return rows
+    return [
+        (line, [_cell_text(cell) for cell in record])
+        for line, record in csv_text_rows(data, source, lang, _error)
+    ]
 
 
 def _xlsx_rows(data: bytes, source: str, lang: str | None) -> list[tuple[int, list[str]]]:
