@@ -259,27 +259,12 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def _xlsx(stalls: list[list[str]], rows: list[list[str]], lang: str) -> bytes:
-    from cashless.errors import require_extra
     from cashless.stalls.messages import say
+    from cashless.stalls.workbook import tables_xlsx
 
-    require_extra("excel", "openpyxl")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    first.title = say("reconcile.sheet.stalls", lang)
-    second = book.create_sheet(say("reconcile.sheet.credits", lang))
-    for sheet, table, numeric in ((first, stalls, (3, 4, 5)), (second, rows, (2,))):
-        sheet.append(table[0])
-        for row in table[1:]:
-            sheet.append(
-                [
-                    int(v) if i in numeric and v.lstrip("-").isdigit() else v
-                    for i, v in enumerate(row)
-                ]
-            )
-        sheet.freeze_panes = "A2"
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
+    return tables_xlsx(
+        [
+            (say("reconcile.sheet.stalls", lang), stalls[0], stalls[1:], (3, 4, 5)),
+            (say("reconcile.sheet.credits", lang), rows[0], rows[1:], (2,)),
+        ]
+    )

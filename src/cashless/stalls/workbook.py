@@ -43,6 +43,7 @@ __all__ = [
     "read_table_file",
     "table_csv",
     "table_xlsx",
+    "tables_xlsx",
     "write_template",
 ]
 
@@ -332,21 +333,49 @@ def table_csv(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
-def table_xlsx(header: Sequence[str], body: Sequence[Sequence[str]]) -> bytes:
-    """An XLSX workbook of the table (counts as numbers, header frozen)."""
+def table_xlsx(
+    header: Sequence[str], body: Sequence[Sequence[str]], *, numeric: Iterable[int] | None = None
+) -> bytes:
+    """An XLSX workbook of the table (``numeric`` columns as numbers, by default the sixth
+    on, as in the audit report; header frozen). See :func:`tables_xlsx`.
+    """
+    columns = range(5, len(header)) if numeric is None else numeric
+    return tables_xlsx([(None, header, body, columns)])
+
+
+def tables_xlsx(
+    sheets: Sequence[tuple[str | None, Sequence[str], Sequence[Sequence[str]], Iterable[int]]],
+) -> bytes:
+    """An XLSX workbook, one sheet per ``(title, header, body, numeric columns)``: whole
+    numbers in the numeric columns stored as numbers (so Excel sums them), the header
+    frozen, columns as wide as their text (at most 40).
+
+    >>> data = tables_xlsx([("Quầy", ["stall", "paid"], [["A01", "50000"]], [1])])
+    >>> data[:2]
+    b'PK'
+    """
     require_extra("excel", "openpyxl")
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(header))
-    for row in body:
-        sheet.append([int(c) if c.isdigit() and i >= 5 else c for i, c in enumerate(row)])
-    for column, title in zip(sheet.columns, header, strict=False):
-        width = max(len(title), *(len(str(c.value or "")) for c in column))
-        sheet.column_dimensions[column[0].column_letter].width = min(40, width + 2)
-    sheet.freeze_panes = "A2"
+    for index, (title, header, body, numeric) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        if title:
+            sheet.title = title
+        numbers = set(numeric)
+        sheet.append(list(header))
+        for row in body:
+            sheet.append(
+                [
+                    int(cell) if i in numbers and cell.lstrip("-").isdigit() else cell
+                    for i, cell in enumerate(row)
+                ]
+            )
+        for column, name in zip(sheet.columns, header, strict=False):
+            width = max(len(name), *(len(str(c.value or "")) for c in column))
+            sheet.column_dimensions[column[0].column_letter].width = min(40, width + 2)
+        sheet.freeze_panes = "A2"
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
