@@ -33,7 +33,7 @@ import itertools
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -493,14 +493,16 @@ def morris(
     )
     rows, notes = [], list(skipped)
     for metric in metrics:
-        y = outputs[metric].to_numpy(dtype=float)
-        if not np.isfinite(y).all():
-            notes.append(_undefined(metric, y))
-            stats = {name: np.full(len(names), np.nan) for name in _MORRIS}
-        else:
-            stats = analyze.analyze(
+        stats = _indices(
+            outputs,
+            metric,
+            _MORRIS,
+            len(names),
+            notes,
+            lambda y: analyze.analyze(
                 problem, design, y, num_levels=levels, seed=seed, num_resamples=500
-            )
+            ),
+        )
         order = _ranks(np.asarray(stats["mu_star"], dtype=float))
         for j, name in enumerate(names):
             members = [f for f in chosen if (_group(f.key) if groups else f.key) == name]
@@ -563,17 +565,17 @@ def sobol(
     )
     rows, notes = [], list(skipped)
     for metric in metrics:
-        y = outputs[metric].to_numpy(dtype=float)
-        if not np.isfinite(y).all():
-            notes.append(_undefined(metric, y))
-            stats = {name: np.full(len(chosen), np.nan) for name in _SOBOL}
-        elif np.ptp(y) == 0:
-            notes.append(f"{metric} does not vary over these ranges: indices undefined")
-            stats = {name: np.full(len(chosen), np.nan) for name in _SOBOL}
-        else:
-            stats = analyze.analyze(
+        stats = _indices(
+            outputs,
+            metric,
+            _SOBOL,
+            len(chosen),
+            notes,
+            lambda y: analyze.analyze(
                 problem, y, calc_second_order=False, seed=seed, num_resamples=500
-            )
+            ),
+            needs_variation=True,
+        )
         for j, f in enumerate(chosen):
             row = {"metric": metric, "parameter": f.key, "low": f.low, "high": f.high}
             row.update({name: float(stats[name][j]) for name in _SOBOL})
@@ -693,6 +695,29 @@ def flip_point(
 
 _MORRIS = ("mu", "mu_star", "mu_star_conf", "sigma")
 _SOBOL = ("S1", "S1_conf", "ST", "ST_conf")
+
+
+def _indices(
+    outputs: pd.DataFrame,
+    metric: str,
+    columns: Sequence[str],
+    size: int,
+    notes: list[str],
+    analyse: Callable[[np.ndarray], Mapping[str, Any]],
+    *,
+    needs_variation: bool = False,
+) -> Mapping[str, Any]:
+    """SALib's indices of one metric, or NaN in every column with a note saying why: a
+    metric undefined at some point, or (``needs_variation``, Sobol) one that never varies.
+    """
+    y = outputs[metric].to_numpy(dtype=float)
+    if not np.isfinite(y).all():
+        notes.append(_undefined(metric, y))
+    elif needs_variation and np.ptp(y) == 0:
+        notes.append(f"{metric} does not vary over these ranges: indices undefined")
+    else:
+        return analyse(y)
+    return {name: np.full(size, np.nan) for name in columns}
 
 
 def _one_day(
