@@ -541,8 +541,8 @@ def _other(
     if kind == _UNRESERVED:
         spans = subs[tag]
         if spans is None:
-            if _scan_repeats(p, i + 4, end):
-                return False  # a repeated sub-ID: the tree path
+            if _whole(p, i + 4, end):  # it splits, so the scan failed on a repeated sub-ID
+                return False  # the tree path
             findings.append(
                 Finding(
                     "format-template",
@@ -585,17 +585,6 @@ def _empty(findings: list[Finding], tag: str, i: int) -> None:
             _warning("format-rfu", tag, i, "is reserved for EMVCo and must not be used")
         )
     findings.append(_warning("length-empty", tag, i, "has an empty value"))
-
-
-def _scan_repeats(p: str, i: int, end: int) -> bool:
-    """Whether ``p[i:end]`` splits into objects (so a failed scan saw a repeated ID)."""
-    header = _HEADERS.get
-    while i < end:
-        head = header(p[i : i + 4])
-        if head is None:
-            return False
-        i += head[1]
-    return i == end
 
 
 def _field(
