@@ -10,6 +10,7 @@ The bundled list, its sources and how to rebuild it are in this folder's ``READM
 from cashless.banks.directory import (
     Bank,
     BankDirectory,
+    bank_label,
     load_directory,
     lookup_bank,
     search_banks,
@@ -18,6 +19,7 @@ from cashless.banks.directory import (
 __all__ = [
     "Bank",
     "BankDirectory",
+    "bank_label",
     "load_directory",
     "lookup_bank",
     "search_banks",

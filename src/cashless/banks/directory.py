@@ -42,6 +42,7 @@ __all__ = [
     "Bank",
     "BankDirectory",
     "BankMatch",
+    "bank_label",
     "load_directory",
     "lookup_bank",
     "match_bank",
@@ -419,6 +420,19 @@ def lookup_bank(query: str | int) -> Bank:
     ('MBBank', 'BIDV')
     """
     return _bundled().lookup(query)
+
+
+def bank_label(bin: str) -> str:
+    """The short name of the bank with this BIN, or the BIN itself when no bank has it
+    (a code can pay a bank newer than the bundled list): for people reading a verdict.
+
+    >>> bank_label("970436"), bank_label("999999")
+    ('Vietcombank', '999999')
+    """
+    try:
+        return _bundled().by_bin(bin).short_name
+    except UnknownBankError:
+        return bin
 
 
 def match_bank(query: str | int) -> BankMatch:

@@ -303,8 +303,7 @@ def _accepted_payload(given: str, stall: str, lang: str) -> str:
 
 
 def _market_accept(args: argparse.Namespace) -> int:
-    from cashless.banks import lookup_bank
-    from cashless.errors import CashlessError
+    from cashless.banks import bank_label
     from cashless.payload.vietqr import parse
     from cashless.stalls.market import open_market
     from cashless.stalls.messages import language, say
@@ -314,10 +313,7 @@ def _market_accept(args: argparse.Namespace) -> int:
         stall = market.registry()[args.stall].stall_id
         payload = _accepted_payload(args.code, stall, lang)
         code = parse(payload)
-        try:
-            bank = lookup_bank(code.bin).short_name
-        except CashlessError:
-            bank = code.bin
+        bank = bank_label(code.bin)
         owner = market.stall_paid_by(payload)
         if owner is not None and owner != stall:
             text = say(

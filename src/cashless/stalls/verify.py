@@ -70,7 +70,7 @@ from cashless.errors import (
 
 require_extra("verify", "zxingcpp", "PIL", "segno")
 
-from cashless.banks import lookup_bank  # noqa: E402
+from cashless.banks import bank_label  # noqa: E402
 from cashless.payload.text import fold  # noqa: E402
 from cashless.payload.vietqr import VietQR, parse  # noqa: E402
 from cashless.stalls.cardcode import CardCode, Keyring, parse_card_code, tag_for  # noqa: E402
@@ -187,13 +187,6 @@ class Batch:
 # judging one decoded text
 
 
-def _bank_name(bin: str) -> str:
-    try:
-        return lookup_bank(bin).short_name
-    except CashlessError:
-        return bin
-
-
 def _same_account(code: VietQR, registered: VietQR) -> bool:
     return code.bin == registered.bin and code.account == registered.account
 
@@ -254,7 +247,7 @@ class _Judge:
         except CashlessError as exc:
             reason = self.say("verify.not_vietqr", detail=str(exc))
             return Record("", 0, "not-vietqr", stall=expected_id, payload=payload, reason=reason)
-        bank = _bank_name(code.bin)
+        bank = bank_label(code.bin)
         holder = code.merchant_name or self.say("verify.no_holder")
         owner, pays = self.owner(code)
         base = Record(
@@ -890,7 +883,7 @@ def _clusters(records: list[Record], judge: _Judge) -> tuple[list[Record], list[
                 Cluster(
                     number,
                     account[0],
-                    _bank_name(account[0]),
+                    bank_label(account[0]),
                     account[1],
                     holder,
                     tuple(stalls),

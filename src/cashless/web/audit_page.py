@@ -89,7 +89,7 @@ def log_clusters(market: Any) -> list[dict[str, Any]]:
 
 
 def _overview(request: Request) -> dict[str, Any]:
-    from cashless.banks import lookup_bank
+    from cashless.banks import bank_label
 
     office = request.app.state.office
     if not office.exists():
@@ -99,10 +99,7 @@ def _overview(request: Request) -> dict[str, Any]:
     rows = market.audit()
     clusters = []
     for number, cluster in enumerate(log_clusters(market), start=1):
-        try:
-            bank = lookup_bank(cluster["bin"]).short_name
-        except CashlessError:
-            bank = cluster["bin"]
+        bank = bank_label(cluster["bin"])
         line = say(
             "verify.cluster.line", lang, cluster=number, bank=bank, account=cluster["account"],
             holder="…", stalls=", ".join(cluster["stalls"]),
