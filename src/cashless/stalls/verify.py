@@ -73,7 +73,7 @@ require_extra("verify", "zxingcpp", "PIL", "segno")
 from cashless.banks import bank_label  # noqa: E402
 from cashless.payload.text import fold  # noqa: E402
 from cashless.payload.vietqr import VietQR, parse  # noqa: E402
-from cashless.stalls.cardcode import CardCode, Keyring, parse_card_code, tag_for  # noqa: E402
+from cashless.stalls.cardcode import CardCode, Keyring, parse_card_code  # noqa: E402
 from cashless.stalls.messages import language, say  # noqa: E402
 from cashless.stalls.registry import Registry, Stall, check_code, pays_as  # noqa: E402
 
@@ -561,10 +561,8 @@ def _card_tie(
         return None, [("card-unknown-stall", text)]
     if keyring is None:
         notes.append(("card-unverified", say("verify.note.card_unverified", lang)))
-    else:
-        payloads = [p for p, _ in judge.accepted[stall.stall_id]]
-        if tag_for(keyring.key, payloads) != card.tag:
-            notes.append(("card-outdated", say("verify.note.card_outdated", lang)))
+    elif not keyring.vouches(card):
+        notes.append(("card-outdated", say("verify.note.card_outdated", lang)))
     return stall, notes
 
 
