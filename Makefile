@@ -9,7 +9,7 @@ export MPLBACKEND ?= Agg
 # The web page's browser tests drive Debian's Chromium through its chromedriver.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint native bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(VENV)/.browser
-	$(NOTEBOOK_SMALL) $(BIN)/python -m pytest tests src README.md --nbmake notebooks
+# The payload readers compiled by mypyc (optional: plain Python runs without them); the
+# script does nothing when the build matches the sources. `make test` builds them and
+# checks them against the plain readers.
+native: $(VENV)/.installed-test
+	command -v cc >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc)
+	$(BIN)/python scripts/build_native.py
+
+test: lint native $(VENV)/.browser
+	$(NOTEBOOK_SMALL) CASHLESS_REQUIRE_NATIVE=1 $(BIN)/python -m pytest tests src README.md --nbmake notebooks
 
 notebooks: $(VENV)/.installed-test
 	$(BIN)/python -m pytest --nbmake notebooks
@@ -46,8 +53,9 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[all,test,bench]'
 	touch $@
 
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench native
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache src/*.egg-info out
+	rm -f src/cashless/payload/*_native*.so

@@ -29,6 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cashless.errors import CashlessError
+from cashless.payload import vietqr
+from cashless.payload._canonical import canonical_fields
+from cashless.payload._flat import flat_fields
+from cashless.payload._native import Reader, compiled_readers
 from cashless.payload.emv import decode
 from cashless.payload.vietqr import VietQR, parse
 
@@ -158,22 +162,33 @@ def mix_rows() -> list[tuple[str, str, Callable[[], object], int]]:
 
         return run
 
-    def cashless(payloads: list[str]) -> Callable[[], object]:
+    def cashless(payloads: list[str], readers: tuple[Reader, Reader]) -> Callable[[], object]:
         def run() -> None:
-            for payload in payloads:
-                try:  # noqa: SIM105 - the same loop as the reference's
-                    parse(payload)
-                except CashlessError:
-                    pass
+            # parse as it is, with the given pair of readers in front of the tree path
+            saved = vietqr._canonical_reader, vietqr._flat_reader
+            vietqr._canonical_reader, vietqr._flat_reader = readers
+            try:
+                for payload in payloads:
+                    try:  # noqa: SIM105 - the same loop as the reference's
+                        parse(payload)
+                    except CashlessError:
+                        pass
+            finally:
+                vietqr._canonical_reader, vietqr._flat_reader = saved
 
         return run
 
+    plain = (canonical_fields, flat_fields)
+    compiled = compiled_readers()
     rows: list[tuple[str, str, Callable[[], object], int]] = []
     for op, payloads in zip(("mix", "mix-all"), corpus(), strict=True):
-        rows.append((op, "plain reference", reference(payloads), len(payloads)))
-        rows.append(
-            (op, f"cashless vietqr.parse ({len(payloads)} real)", cashless(payloads), len(payloads))
-        )
+        size = len(payloads)
+        rows.append((op, "plain reference", reference(payloads), size))
+        rows.append((op, f"cashless parse, Python ({size} real)", cashless(payloads, plain), size))
+        if compiled is not None:
+            rows.append(
+                (op, f"cashless parse, mypyc ({size} real)", cashless(payloads, compiled), size)
+            )
     return rows
 
 
@@ -186,14 +201,15 @@ def main() -> None:
     code = VietQR(bin=BIN, account=ACCOUNT, amount=AMOUNT, purpose=PURPOSE)
     assert code.build() == payload, "cashless and the reference must build the same bytes"
     assert parse(payload) == code
+    peer_rows = peers(payload)
     rows = [
         ("build", "plain reference", lambda: reference_build(BIN, ACCOUNT, AMOUNT, PURPOSE)),
         ("build", "cashless VietQR(...).build()", cashless_build),
         ("build", "cashless .build() on a made VietQR", code.build),
         ("parse", "plain reference", lambda: reference_parse(payload)),
-        ("parse", "cashless vietqr.parse (validated)", lambda: parse(payload)),
+        ("parse", f"cashless vietqr.parse ({vietqr.READER})", lambda: parse(payload)),
         ("parse", "cashless emv.decode (generic tree)", lambda: decode(payload)),
-        *peers(payload),
+        *peer_rows,
     ]
     measured = [(op, name, speed(fn)) for op, name, fn in rows]
     measured += [(op, name, speed(fn, number=30) * size) for op, name, fn, size in mix_rows()]
@@ -201,7 +217,7 @@ def main() -> None:
     print(f"{'op':<7} {'implementation':<38} {'calls/s':>10} {'× reference':>12}")
     for op, name, value in measured:
         print(f"{op:<7} {name:<38} {value:10,.0f} {value / reference[op]:12.2f}")
-    if len(measured) == 10:
+    if not peer_rows:
         print("(no peer library installed; see the docstring to add them)")
     print("(mix rows: calls/s counts payloads)")
 

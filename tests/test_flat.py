@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from readers import PAIRS, parsing_with
 
 from cashless import errors
 from cashless.errors import CashlessError
 from cashless.payload import emv
 from cashless.payload._flat import _error, flat_fields
+from cashless.payload._native import Reader
 from cashless.payload.vietqr import VietQR, _parse_tree, parse
 
 CORPUS = [
@@ -34,9 +36,9 @@ def _tree(payload: str) -> tuple[object, ...]:
     return ("ok", code.__dict__, code.warnings)
 
 
-def _flat(payload: str) -> tuple[object, ...] | None:
+def _flat(payload: str, reader: Reader = flat_fields) -> tuple[object, ...] | None:
     try:
-        fields = flat_fields(payload)
+        fields = reader(payload)
     except CashlessError as exc:
         return (type(exc), str(exc), exc.code, exc.field, exc.position)
     if fields is None:
@@ -46,8 +48,14 @@ def _flat(payload: str) -> tuple[object, ...] | None:
 
 
 def agree(payload: str) -> bool:
-    """Assert the flat verdict (when it gives one) equals the tree's; True if it gave one."""
+    """Assert the flat verdict (when it gives one) equals the tree's; True if it gave one.
+
+    Every built reader is asked (plain Python, and mypyc's when made): all give the
+    same verdict, or all leave the payload to the tree.
+    """
     flat = _flat(payload)
+    for name, (_, reader) in PAIRS.items():
+        assert _flat(payload, reader) == flat, (name, payload)
     if flat is not None:
         assert flat == _tree(payload), payload
     return flat is not None
@@ -61,13 +69,15 @@ def test_the_corpus_is_large_and_deduplicated() -> None:
 @pytest.mark.parametrize("payload", CORPUS, ids=lambda p: p[-4:])
 def test_flat_and_tree_agree_on_every_real_payload(payload: str) -> None:
     agree(payload)
-    fast: tuple[object, ...]
-    try:
-        fast = ("ok", parse(payload).__dict__)
-    except CashlessError as exc:
-        fast = (type(exc), str(exc))
     tree = _tree(payload)
-    assert fast == tree[:2]
+    for pair in PAIRS.values():
+        fast: tuple[object, ...]
+        with parsing_with(pair):
+            try:
+                fast = ("ok", parse(payload).__dict__)
+            except CashlessError as exc:
+                fast = (type(exc), str(exc))
+        assert fast == tree[:2]
 
 
 def test_the_flat_reader_decides_nearly_all_of_the_corpus() -> None:

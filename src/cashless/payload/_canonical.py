@@ -19,6 +19,7 @@ both paths agree, on generated codes and on mutated payloads.
 from __future__ import annotations
 
 import binascii
+from typing import Final
 
 from cashless.errors import ChecksumError
 from cashless.payload._flat import _error
@@ -38,21 +39,24 @@ from cashless.payload.spec import (
 
 __all__ = ["canonical_fields"]
 
-_SIZE = {tag: int(tag) for tag in ROOT}  # "00" to "99": rejects anything but two ASCII digits
-_HEX = frozenset("0123456789ABCDEFabcdef")
-_ANS = frozenset(chr(c) for c in range(0x20, 0x7F))
+_SIZE: Final = {
+    tag: int(tag) for tag in ROOT
+}  # "00" to "99": rejects anything but two ASCII digits
+_HEX: Final = frozenset("0123456789ABCDEFabcdef")
+_ANS: Final = frozenset(chr(c) for c in range(0x20, 0x7F))
 # fixed runs of the canonical layout, written by the one serialiser
-_GUID_THEN_BENEFICIARY = tlv("00", NAPAS_GUID) + "01"  # 38.00, then the ID of 38.01
-_CURRENCY = tlv("53", CURRENCY_VND)
-_COUNTRY = tlv("58", COUNTRY_VN)
-_CURRENCY_SIZE, _COUNTRY_SIZE = len(_CURRENCY), len(_COUNTRY)
-_ACCOUNT_MAX = max_length("38.01.01")
-_AMOUNT_MAX = max_length("54")
-_NAME_MAX = max_length("59")
-_CITY_MAX = max_length("60")
-_CARD_MIN = CARD_DIGITS[0]
+_GUID_THEN_BENEFICIARY: Final = tlv("00", NAPAS_GUID) + "01"  # 38.00, then the ID of 38.01
+_CURRENCY: Final = tlv("53", CURRENCY_VND)
+_COUNTRY: Final = tlv("58", COUNTRY_VN)
+_CURRENCY_SIZE: Final = len(_CURRENCY)
+_COUNTRY_SIZE: Final = len(_COUNTRY)
+_ACCOUNT_MAX: Final = max_length("38.01.01")
+_AMOUNT_MAX: Final = max_length("54")
+_NAME_MAX: Final = max_length("59")
+_CITY_MAX: Final = max_length("60")
+_CARD_MIN: Final = CARD_DIGITS[0]
 # 62 sub-IDs 01-08 (ans): (attribute, limit); 09-11 have other rules and take the general path
-_ADDITIONAL = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
+_ADDITIONAL: Final = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
 
 
 def _digits(text: str) -> bool:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import NoReturn, TypeVar
+from typing import Final, NoReturn, TypeVar
 
 from cashless.errors import (
     CashlessError,
@@ -69,48 +69,76 @@ from cashless.payload.spec import (
 
 __all__ = ["flat_fields", "not_vietqr"]
 
-_SIZE = {tag: int(tag) for tag in ROOT}  # "00" to "99": two ASCII digits, nothing else
-_AMOUNT = re.compile(r"[0-9]+(\.[0-9]*)?")
-_PERCENT = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
-_ACCOUNT = re.compile(r"[A-Za-z0-9]+")
-_ACCOUNT_MAX = max_length("38.01.01")
-_BIN_DIGITS = max_length("38.01.00")
-_GUID_MAX = max_length("38.00")
-_PURPOSE_MAX = max_length("62.08")
+_SIZE: Final = {tag: int(tag) for tag in ROOT}  # "00" to "99": two ASCII digits, nothing else
+_AMOUNT: Final = re.compile(r"[0-9]+(\.[0-9]*)?")
+_PERCENT: Final = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
+_ACCOUNT: Final = re.compile(r"[A-Za-z0-9]+")
+_ACCOUNT_MAX: Final = max_length("38.01.01")
+_BIN_DIGITS: Final = max_length("38.01.00")
+_GUID_MAX: Final = max_length("38.00")
+_PURPOSE_MAX: Final = max_length("62.08")
 # the primitive root objects lint checks (IDs 00, 01, 52-61): (format, min, max)
 _Rule = tuple[str, int, int]  # (format, min length, max length)
-_RULES: dict[str, _Rule] = {
+_RULES: Final[dict[str, _Rule]] = {
     tag: (entry.format, entry.min_length, entry.max_length)
     for tag, entry in ROOT_FIELDS.items()
     if not entry.template and tag != "63"
 }
-_ADDITIONAL_RULES: dict[str, _Rule] = {
+_ADDITIONAL_RULES: Final[dict[str, _Rule]] = {
     path[3:]: (entry.format, entry.min_length, entry.max_length)
     for path, entry in ADDITIONAL_FIELDS.items()
 }
-_LANGUAGE_RULES: dict[str, _Rule] = {
+_LANGUAGE_RULES: Final[dict[str, _Rule]] = {
     path[3:]: (entry.format, entry.min_length, entry.max_length)
     for path, entry in LANGUAGE_FIELDS.items()
 }
-_NAMES = {tag: OBJECTS[tag].name.replace("_", " ") for tag in ("00", "53", "58")}
-_SOFT = ("59", "60")  # over-long: a napas warning
+_NAMES: Final = {tag: OBJECTS[tag].name.replace("_", " ") for tag in ("00", "53", "58")}
+_SOFT: Final = ("59", "60")  # over-long: a napas warning
 # 62.01-08: the ans text the record models, (attribute, limit)
-_ADDITIONAL = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
-_MODELLED_ROOT = {"00", "01", "38", "52", "53", "54", "58", "59", "60", "61", "62", "63", "64"}
-_SCHEME_NAMES = {"vnpay-qr": "a VNPAY-QR merchant code"}
+_ADDITIONAL: Final = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
+_MODELLED_ROOT: Final = {
+    "00",
+    "01",
+    "38",
+    "52",
+    "53",
+    "54",
+    "58",
+    "59",
+    "60",
+    "61",
+    "62",
+    "63",
+    "64",
+}
+_SCHEME_NAMES: Final = {"vnpay-qr": "a VNPAY-QR merchant code"}
 # root and template values the record takes, by ID
-_ROOT_TEXT = (
+_ROOT_TEXT: Final = (
     ("52", "mcc"),
     ("59", "merchant_name"),
     ("60", "merchant_city"),
     ("61", "postal_code"),
 )
-_ADDITIONAL_NAMES = {entry.path[3:]: entry.name for entry in ADDITIONAL_TEXT}
-_LANGUAGE_NAMES = (("00", "language"), ("01", "alt_merchant_name"), ("02", "alt_merchant_city"))
-_CARD_LOW, _CARD_HIGH = CARD_DIGITS
+_ADDITIONAL_NAMES: Final = {entry.path[3:]: entry.name for entry in ADDITIONAL_TEXT}
+_LANGUAGE_NAMES: Final = (
+    ("00", "language"),
+    ("01", "alt_merchant_name"),
+    ("02", "alt_merchant_city"),
+)
+_CARD_LOW: Final = CARD_DIGITS[0]
+_CARD_HIGH: Final = CARD_DIGITS[1]
 # what the one pass does with each root ID
-_SKIP, _ANS, _NUMERIC, _RULE, _ACCOUNT_TEMPLATE, _ADDITIONAL_TEMPLATE, _LANGUAGE = range(7)
-_UNRESERVED, _RFU, _PRIMITIVE = 7, 8, 9
+# (Final, so that a compiled build inlines them: see cashless.payload._native)
+_SKIP: Final = 0
+_ANS: Final = 1
+_NUMERIC: Final = 2
+_RULE: Final = 3
+_ACCOUNT_TEMPLATE: Final = 4
+_ADDITIONAL_TEMPLATE: Final = 5
+_LANGUAGE: Final = 6
+_UNRESERVED: Final = 7
+_RFU: Final = 8
+_PRIMITIVE: Final = 9
 
 
 def _kind(tag: str) -> int:
@@ -130,20 +158,20 @@ def _kind(tag: str) -> int:
     return _RFU if tag >= "65" else _PRIMITIVE
 
 
-_KINDS = {
+_KINDS: Final = {
     tag: (_kind(tag), *((4 + _RULES[tag][1], 4 + _RULES[tag][2]) if tag in _RULES else (0, 0)))
     for tag in ROOT
 }
-_CHECKED = frozenset(("00", "01", "63"))  # checked before the loop, or decode's
+_CHECKED: Final = frozenset(("00", "01", "63"))  # checked before the loop, or decode's
 # the root templates decode always splits: merchant accounts 26-51, the language template
-_NESTED = frozenset(tag for tag in ROOT if "26" <= tag <= "51" or tag == "64")
+_NESTED: Final = frozenset(tag for tag in ROOT if "26" <= tag <= "51" or tag == "64")
 
 _Span = tuple[int, int]  # (index of the ID, index after the value)
 _Spans = dict[str, _Span]  # by ID, in payload order
 # every 4-character object header "IDLL" -> (ID, 4 + length): one slice, one lookup a step
-_HEADERS = {tag + size: (tag, 4 + number) for tag in ROOT for size, number in _SIZE.items()}
+_HEADERS: Final = {tag + size: (tag, 4 + number) for tag in ROOT for size, number in _SIZE.items()}
 # the same for root objects, with what the pass does: (ID, 4 + length, kind, low, high)
-_ROOT_HEADERS = {head: (tag, size, *_KINDS[tag]) for head, (tag, size) in _HEADERS.items()}
+_ROOT_HEADERS: Final = {head: (tag, size, *_KINDS[tag]) for head, (tag, size) in _HEADERS.items()}
 
 
 def _scan(p: str, i: int, end: int) -> _Spans | None:
@@ -445,7 +473,7 @@ def flat_fields(p: str) -> dict[str, object] | None:
 
 _E = TypeVar("_E", bound=CashlessError)
 # Finding.to_error's classes, by the first word of the code
-_ERROR_CLASSES: dict[str, type[CashlessError]] = {
+_ERROR_CLASSES: Final[dict[str, type[CashlessError]]] = {
     "length": LengthError,
     "charset": CharsetError,
     "checksum": ChecksumError,

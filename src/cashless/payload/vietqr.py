@@ -31,6 +31,7 @@ from cashless.errors import (
 )
 from cashless.payload._canonical import canonical_fields
 from cashless.payload._flat import flat_fields
+from cashless.payload._native import compiled_readers
 from cashless.payload.emv import Payload, check_characters, decode, tlv, with_crc
 from cashless.payload.lint import Finding, lint, profile_name
 from cashless.payload.spec import (
@@ -474,6 +475,12 @@ def _coerce_amount(amount: object) -> int | None:
     return amount
 
 
+# the two readers parse tries before the tree: compiled by ``make native`` when built from
+# these sources (cashless.payload._native), the plain ones otherwise; READER says which
+_canonical_reader, _flat_reader = compiled_readers() or (canonical_fields, flat_fields)
+READER = "python" if _flat_reader is flat_fields else "mypyc"
+
+
 def parse(payload: str, *, profile: str = "napas") -> VietQR:
     """Parse and validate a VietQR payload; warnings are kept on ``result.warnings``.
 
@@ -487,9 +494,9 @@ def parse(payload: str, *, profile: str = "napas") -> VietQR:
     if profile.__class__ is not str or profile != "napas":
         profile = profile_name(profile)
     if profile == "napas" and payload.__class__ is str:
-        fields = canonical_fields(payload)
+        fields = _canonical_reader(payload)
         if fields is None:
-            fields = flat_fields(payload)  # any order; raises the verdicts it is sure of
+            fields = _flat_reader(payload)  # any order; raises the verdicts it is sure of
         if fields is not None:
             return VietQR._trusted(fields)
     return _parse_tree(payload, profile)
