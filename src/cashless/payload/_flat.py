@@ -177,10 +177,10 @@ _ROOT_HEADERS: Final = {head: (tag, size, *_KINDS[tag]) for head, (tag, size) in
 def _scan(p: str, i: int, end: int) -> _Spans | None:
     """Split ``p[i:end]`` into data objects; ``None`` where it is not TLV or an ID repeats."""
     spans: _Spans = {}
-    header = _HEADERS.get
+    headers = _HEADERS  # called as headers.get(): a direct dict lookup once compiled
     count = 0
     while i < end:
-        head = header(p[i : i + 4])
+        head = headers.get(p[i : i + 4])
         if head is None:
             return None
         tag, size = head
@@ -253,11 +253,11 @@ def _splits(p: str, n: int) -> bool:
     the beneficiary 01 of a template that opens with the NAPAS GUID (every such 01, as
     :func:`_napas_structure` checks them).
     """
-    header = _HEADERS.get
+    headers = _HEADERS
     i = size = 0
     tag = ""
     while i < n:
-        head = header(p[i : i + 4])
+        head = headers.get(p[i : i + 4])
         if head is None or tag == "63":
             return False  # broken, or an object after 63
         tag, size = head
@@ -268,7 +268,7 @@ def _splits(p: str, n: int) -> bool:
             napas = False
             j = i + 4
             while j < end:
-                inner = header(p[j : j + 4])
+                inner = headers.get(p[j : j + 4])
                 if inner is None:
                     return False
                 sub, sub_size = inner
@@ -286,9 +286,9 @@ def _splits(p: str, n: int) -> bool:
 
 def _whole(p: str, i: int, end: int) -> bool:
     """Whether ``p[i:end]`` splits into data objects."""
-    header = _HEADERS.get
+    headers = _HEADERS
     while i < end:
-        head = header(p[i : i + 4])
+        head = headers.get(p[i : i + 4])
         if head is None:
             return False
         i += head[1]
@@ -357,7 +357,7 @@ def flat_fields(p: str) -> dict[str, object] | None:
             n - 4,
         )
     plain = p.isascii()  # printable and ASCII: every ans value is valid text
-    header = _ROOT_HEADERS.get
+    headers = _ROOT_HEADERS
     tags: _Spans = {}
     subs: dict[str, _Spans | None] = {}
     findings: list[Finding] = []
@@ -367,7 +367,7 @@ def flat_fields(p: str) -> dict[str, object] | None:
     guids: list[str] = []  # of the merchant account objects 02-51, "-" for none
     i = 0
     while i < n:
-        head = header(p[i : i + 4])
+        head = headers.get(p[i : i + 4])
         if head is None:
             _structure_error(p, 0, n, "")
             return None
@@ -721,7 +721,7 @@ def _fees(p: str, tags: _Spans) -> None:
 
 def not_vietqr(guids: list[str]) -> NotVietQRError:
     """The error for a sound payload of another scheme, named by its account GUIDs."""
-    scheme = "vnpay-qr" if any(guid.upper() == VNPAY_GUID for guid in guids) else "emv"
+    scheme = "vnpay-qr" if VNPAY_GUID in [guid.upper() for guid in guids] else "emv"
     name = _SCHEME_NAMES.get(scheme, "an EMV payload of another scheme")
     exc = _error(
         NotVietQRError,
@@ -855,10 +855,13 @@ def _vietqr_fields(
         for tag, name in _LANGUAGE_NAMES:
             span = language.get(tag)
             fields[name] = None if span is None else p[span[0] + 4 : span[1]]
-    extra = tags.keys() - _MODELLED_ROOT
-    extra.discard(napas_tag)
+    extra = [
+        (tag, _value(p, span))
+        for tag, span in tags.items()
+        if tag not in _MODELLED_ROOT and tag != napas_tag
+    ]
     if extra:
-        fields["extra"] = tuple(sorted((tag, _value(p, tags[tag])) for tag in extra))
+        fields["extra"] = tuple(sorted(extra))
     return fields
 
 
