@@ -29,9 +29,7 @@ from cashless.errors import (
     NotVietQRError,
     UsageError,
 )
-from cashless.payload._canonical import canonical_fields
-from cashless.payload._flat import flat_fields
-from cashless.payload._native import compiled_readers
+from cashless.payload._native import Reader, compiled_readers
 from cashless.payload.emv import Payload, check_characters, decode, tlv, with_crc
 from cashless.payload.lint import Finding, lint, profile_name
 from cashless.payload.spec import (
@@ -477,8 +475,18 @@ def _coerce_amount(amount: object) -> int | None:
 
 # the two readers parse tries before the tree: compiled by ``make native`` when built from
 # these sources (cashless.payload._native), the plain ones otherwise; READER says which
-_canonical_reader, _flat_reader = compiled_readers() or (canonical_fields, flat_fields)
-READER = "python" if _flat_reader is flat_fields else "mypyc"
+def _readers() -> tuple[str, Reader, Reader]:
+    compiled = compiled_readers()
+    if compiled is not None:
+        return "mypyc", *compiled
+    # imported only here, so that a compiled build does not load the same tables twice
+    from cashless.payload._canonical import canonical_fields
+    from cashless.payload._flat import flat_fields
+
+    return "python", canonical_fields, flat_fields
+
+
+READER, _canonical_reader, _flat_reader = _readers()
 
 
 def parse(payload: str, *, profile: str = "napas") -> VietQR:
