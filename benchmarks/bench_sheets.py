@@ -1,8 +1,10 @@
 """A 2,000-stall sheet against segno alone encoding and rendering the same 2,000 codes.
 
-The sheet case is the whole of :func:`cashless.stalls.sheet.render_sheet`: mixed-segment
-encoding, vector QR drawing, text layout with an embedded font subset, cut marks and
-PDF output (in memory). The baselines are segno by itself, in the same process, on the
+The sheet case is the whole of :func:`cashless.stalls.sheet.stream_sheet`, what
+``cashless sheet`` runs: mixed-segment encoding, vector QR drawing, text layout with an
+embedded font subset, cut marks, the PDF and its manifest written to files.
+:func:`~cashless.stalls.sheet.render_sheet` (the same PDF in memory, as the web page
+serves it) is timed beside it. The baselines are segno by itself, in the same process, on the
 same payloads: ``segno.make_qr(payload, error="m", boost_error=False)`` (one mode
 for the whole string, as segno picks it) followed by segno's own PDF writer into memory
 (vector output on both sides; segno's SVG and PNG writers cost about the same). The
@@ -10,12 +12,12 @@ encode-only line shows the share of the project's mixed-segment encoder. Target:
 <= 3x the segno + PDF baseline.
 
 CPU time (``process_time``), cases interleaved, median of ``--rounds`` rounds. Memory
-(issue 12: flat in stall count), each stall count of ``--counts`` in a fresh process: the
-peak resident set (``VmHWM``) at the start, after a one-card sheet (imports, fonts)
-and after the sheet of that many stalls, all without tracing; then the same sheet again
-under ``tracemalloc``: the peak of Python allocations during ``render_sheet`` and what the
-returned :class:`~cashless.stalls.sheet.Sheet` keeps (its PDF and cards).
-Run: ``.venv/bin/python benchmarks/bench_sheets.py [COUNT]`` (about 8 minutes on 2
+(issue 12: flat in stall count) of ``stream_sheet``, each stall count of ``--counts`` in a
+fresh process, the stalls made first: the peak resident set (``VmHWM``) then, after a
+one-card sheet (imports, fonts) and after the sheet of that many stalls, all without
+tracing; then the same sheet again under ``tracemalloc``: the peak of Python allocations
+while it is written, and what is still allocated afterwards.
+Run: ``.venv/bin/python benchmarks/bench_sheets.py [COUNT]`` (about 10 minutes on 2
 cores; ``--memory-only`` about 4.5). ``--help`` lists the options.
 """
 
@@ -27,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +38,7 @@ import segno
 
 from cashless.stalls.qr import make_qr
 from cashless.stalls.registry import Stall, load_registry
-from cashless.stalls.sheet import render_sheet
+from cashless.stalls.sheet import render_sheet, stream_sheet
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "stalls.csv"
 COUNT = 2000
@@ -95,31 +98,30 @@ def memory_child(count: int) -> None:
     import tracemalloc
 
     cases = stalls(count)
-    start = peak_rss_mb()
-    render_sheet(cases[:1], market="Chợ Điện Biên")
-    warm = peak_rss_mb()
-    sheet = render_sheet(cases, market="Chợ Điện Biên")
-    after = peak_rss_mb()
-    del sheet
-    gc.collect()
-    tracemalloc.start()
-    sheet = render_sheet(cases, market="Chợ Điện Biên")
-    traced = tracemalloc.get_traced_memory()[1]
-    gc.collect()  # fpdf2's document is in reference cycles: count what the Sheet keeps
-    kept = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "stalls.pdf"
+        start = peak_rss_mb()
+        stream_sheet(cases[:1], target, market="Chợ Điện Biên")
+        warm = peak_rss_mb()
+        stream_sheet(cases, target, market="Chợ Điện Biên")
+        after = peak_rss_mb()
+        gc.collect()
+        tracemalloc.start()
+        stream_sheet(cases, target, market="Chợ Điện Biên")
+        traced = tracemalloc.get_traced_memory()[1]
+        gc.collect()  # fpdf2's document is in reference cycles: count what is left
+        kept = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        size = target.stat().st_size
     mb = 2**20
-    print(
-        f"{start:.1f} {warm:.1f} {after:.1f} {traced / mb:.2f} {kept / mb:.2f} "
-        f"{len(sheet.data) / mb:.2f}"
-    )
+    print(f"{start:.1f} {warm:.1f} {after:.1f} {traced / mb:.2f} {kept / mb:.2f} {size / mb:.2f}")
 
 
 def memory(counts: tuple[int, ...] = MEMORY_COUNTS) -> None:
     print(
-        "memory, fresh process per count: peak resident set at the start, after a one-card "
-        "sheet and after the sheet; render_sheet peak (tracemalloc, warm), what the Sheet "
-        "keeps, PDF size"
+        "memory of stream_sheet, fresh process per count, stalls made first: peak resident "
+        "set then, after a one-card sheet and after the sheet; peak while writing "
+        "(tracemalloc, warm), what is left after it, PDF size"
     )
     rows = []
     for count in counts:
@@ -133,14 +135,14 @@ def memory(counts: tuple[int, ...] = MEMORY_COUNTS) -> None:
         rows.append((count, after, traced, size))
         print(
             f"  {count:5d} stalls: RSS {start:6.1f} -> {warm:6.1f} -> {after:6.1f} MB, "
-            f"render_sheet peak {traced:6.2f} MB, kept {kept:5.2f} MB, PDF {size:5.2f} MB"
+            f"stream_sheet peak {traced:6.2f} MB, left {kept:5.2f} MB, PDF {size:5.2f} MB"
         )
     if len(rows) > 1:
         (n0, rss0, peak0, pdf0), (n1, rss1, peak1, pdf1) = rows[0], rows[-1]
         per = 1024 / (n1 - n0)
         print(
             f"  growth per stall from {n0} to {n1}: RSS {(rss1 - rss0) * per:.1f} KB, "
-            f"render_sheet peak {(peak1 - peak0) * per:.1f} KB, PDF {(pdf1 - pdf0) * per:.1f} KB"
+            f"stream_sheet peak {(peak1 - peak0) * per:.1f} KB, PDF {(pdf1 - pdf0) * per:.1f} KB"
         )
 
 
@@ -148,9 +150,14 @@ def main(count: int = COUNT, rounds: int = ROUNDS) -> None:
     cases_stalls = stalls(count)
     payloads = [s.payload for s in cases_stalls]
     assert len(set(payloads)) == count
-    sheet_case = f"sheet (render_sheet, 2x4, {-(-count // 8)} pages)"
+    sheet_case = f"sheet (stream_sheet, 2x4, {-(-count // 8)} pages)"
+    folder = tempfile.TemporaryDirectory()  # the sheet and its manifest, written each round
+    target = Path(folder.name) / "stalls.pdf"
     cases: dict[str, Callable[[], object]] = {
-        sheet_case: lambda: render_sheet(cases_stalls, market="Chợ Điện Biên"),
+        sheet_case: lambda: stream_sheet(cases_stalls, target, market="Chợ Điện Biên"),
+        "render_sheet (the same PDF, in memory)": lambda: render_sheet(
+            cases_stalls, market="Chợ Điện Biên"
+        ),
         "segno make_qr + PDF": segno_only(payloads, "pdf"),
         "segno make_qr only": lambda: [
             segno.make_qr(p, error="m", boost_error=False) for p in payloads
@@ -158,11 +165,12 @@ def main(count: int = COUNT, rounds: int = ROUNDS) -> None:
         "cashless.stalls.qr.make_qr (mixed) only": lambda: [make_qr(p) for p in payloads],
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, fn in cases.items():
-            start = time.process_time()
-            fn()
-            times[name].append(time.process_time() - start)
+    with folder:
+        for _ in range(rounds):
+            for name, fn in cases.items():
+                start = time.process_time()
+                fn()
+                times[name].append(time.process_time() - start)
     median = {name: statistics.median(values) for name, values in times.items()}
     sheet = median[sheet_case]
     versions = sorted({make_qr(p).version for p in payloads})

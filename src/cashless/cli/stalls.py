@@ -223,44 +223,43 @@ def _pick(registry: Registry, wanted: str | None, source: str) -> list[Stall]:
 
 def _sheet(args: argparse.Namespace) -> int:
     from cashless.stalls.messages import language
-    from cashless.stalls.sheet import manifest_path, render_sheet
+    from cashless.stalls.sheet import manifest_path, stream_sheet
 
     lang = language(args.lang)
     output = check_output_file(args.output, suffixes=SHEET_SUFFIXES)
     registry, codes, source = _stalls_and_codes(args.registry, args.db, args.skip_bad, lang)
     stalls = _pick(registry, args.stalls, source)
-    try:
-        sheet = render_sheet(
-            stalls,
-            layout=args.layout,
-            paper=args.paper,
-            market=args.market,
-            font=args.font,
-            error=args.error,
-            mixed=not args.single_mode,
-            card_codes=codes,
-            start=args.start,
-            logo=args.logo,
-        )
-    except UsageError as exc:
-        raise from_flag(exc, {"start": "--start", "logo": "--logo", "paper": "--paper"}) from None
     # a stream (-o -, a FIFO) gets the PDF alone: a manifest has nowhere to go beside it
     streamed = os.fsdecode(output) != os.fsdecode(args.output)
-    with writing(args.output):
-        sheet.save(output, manifest=not streamed)
+    try:
+        with writing(args.output):
+            sheet = stream_sheet(
+                stalls,
+                output,
+                manifest=not streamed,
+                layout=args.layout,
+                paper=args.paper,
+                market=args.market,
+                font=args.font,
+                error=args.error,
+                mixed=not args.single_mode,
+                card_codes=codes,
+                start=args.start,
+                logo=args.logo,
+            )
+    except UsageError as exc:
+        raise from_flag(exc, {"start": "--start", "logo": "--logo", "paper": "--paper"}) from None
     listing = (
         "no manifest (the PDF went to a stream; -o FILE.pdf writes one beside it)"
         if streamed
         else f"manifest {manifest_path(args.output)}"
     )
-    versions = sorted({c.version for c in sheet.cards})
-    modules = [c.module_mm for c in sheet.cards]
-    cards = len(sheet.cards)
+    (low, high), modules, cards = sheet.versions, sheet.module_mm, sheet.cards
     print(
         f"wrote {args.output}: {cards} card{'s' * (cards != 1)} on {sheet.pages} page"
         f"{'s' * (sheet.pages != 1)} ({args.paper}, {args.layout}), QR version "
-        f"{versions[0]}-{versions[-1]} level {args.error}, modules "
-        f"{min(modules):.2f}-{max(modules):.2f} mm; {listing}"
+        f"{low}-{high} level {args.error}, modules "
+        f"{modules[0]:.2f}-{modules[1]:.2f} mm; {listing}"
     )
     for warning in sheet.warnings:
         print(f"cashless: warning: {warning}", file=sys.stderr)

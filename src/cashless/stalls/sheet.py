@@ -12,9 +12,13 @@ PDF asks viewers not to scale it (``/PrintScaling /None``). ``start`` begins at 
 slot of a partly used sheet. Nothing is drawn within 5 mm of the paper edge. Every sheet
 comes with a manifest (stall, payload, check code, card code, page, slot).
 
-Memory is a fixed part (the fonts, fpdf2) plus about twice the PDF: each page's content
-is deflated as soon as the page is drawn (fpdf2 would keep it uncompressed to the end),
-and each card's :class:`CardInfo` keeps its placed lines packed.
+:func:`render_sheet` returns the PDF in memory (the web page serves it from there), with
+every card's :class:`CardInfo`: each page's content is deflated as soon as the page is
+drawn (fpdf2 would keep it uncompressed to the end) and each card keeps its placed lines
+packed, so memory is a fixed part (the fonts, fpdf2) plus about twice the PDF.
+:func:`stream_sheet` (``cashless sheet``) writes the same PDF to a file with memory flat
+in the stall count: pages go to a temporary file as they are finished, manifest rows
+to the manifest as cards are drawn, and the PDF straight to its file.
 
 Text is set in DejaVu Sans, taken from matplotlib's data (no font file in this repo), or
 in any TrueType font given by path; every string is NFC-normalised and the font is
@@ -36,17 +40,21 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import math
 import os
 import struct
+import tempfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from cashless._io import atomic_path
+from cashless._io import atomic_path, atomic_paths
 from cashless.errors import LayoutError, UsageError, require_extra
 
 require_extra("print", "fpdf", "fontTools", "matplotlib", "segno", "PIL")
@@ -72,7 +80,15 @@ if TYPE_CHECKING:
     from fpdf import FPDF
     from fpdf.output import OutputProducer
 
-__all__ = ["CardInfo", "Sheet", "manifest_path", "render_sheet", "write_sheet"]
+__all__ = [
+    "CardInfo",
+    "Sheet",
+    "SheetSummary",
+    "manifest_path",
+    "render_sheet",
+    "stream_sheet",
+    "write_sheet",
+]
 
 MANIFEST_COLUMNS = ("stall", "payload", "check_code", "card_code", "page", "slot")
 
@@ -164,16 +180,7 @@ class Sheet:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(MANIFEST_COLUMNS)
         for card in self.cards:
-            writer.writerow(
-                [
-                    card.stall_id,
-                    card.payload,
-                    card.check_code,
-                    card.card_code or "",
-                    card.page,
-                    card.slot,
-                ]
-            )
+            writer.writerow(_manifest_row(card))
         return out.getvalue()
 
     def save(self, path: str | os.PathLike[str], *, manifest: bool = True) -> Path:
@@ -362,35 +369,38 @@ def _check_logo(logo: str | os.PathLike[str] | None) -> str | None:
     return os.fspath(logo)
 
 
-def render_sheet(
+@dataclass(frozen=True)
+class _Job:
+    """A checked request for a sheet: what :func:`_draw_sheet` draws."""
+
+    stalls: list[Stall]
+    grid: Grid
+    start: int
+    market: str | None
+    fonts: tuple[Path, Path]  # regular, bold
+    error: str
+    mixed: bool
+    qr_mm: float | None
+    card_codes: Mapping[str, str]
+    logo: str | None
+
+
+def _plan(
     stalls: Iterable[Stall],
     *,
-    layout: str = "2x4",
-    paper: str = "A4",
-    market: str | None = None,
-    font: str | os.PathLike[str] | None = None,
-    error: str = "M",
-    mixed: bool = True,
-    qr_mm: float | None = None,
-    card_codes: Mapping[str, str] | None = None,
-    start: int = 1,
-    logo: str | os.PathLike[str] | None = None,
-    grid: Grid | None = None,
-) -> Sheet:
-    """Lay out one card per stall on pages of ``paper`` and return the PDF in memory.
-
-    ``font`` is a TrueType file used for all text (default: DejaVu Sans and Bold from
-    matplotlib). ``qr_mm`` overrides the layout's QR edge. ``card_codes`` maps a stall id
-    to its card code (:mod:`cashless.stalls.cardcode`), drawn as a Micro QR; ``start``
-    is the slot (from 1) of the first card on the first page; ``logo`` an image file
-    printed on every card. Raises :class:`~cashless.errors.UsageError` for a bad
-    ``layout``, ``paper``, ``qr_mm``, ``start``, ``logo`` or ``error`` level or no stalls,
-    and :class:`~cashless.errors.LayoutError` when the font lacks a character to print or
-    the code does not fit the card.
-    """
-    from fpdf import FPDF, ViewerPreferences
-    from fpdf.errors import FPDFException
-
+    layout: str,
+    paper: str,
+    market: str | None,
+    font: str | os.PathLike[str] | None,
+    error: str,
+    mixed: bool,
+    qr_mm: float | None,
+    card_codes: Mapping[str, str] | None,
+    start: int,
+    logo: str | os.PathLike[str] | None,
+    grid: Grid | None,
+) -> _Job:
+    """Check the options and every character to print, before anything is drawn."""
     if grid is None:
         if layout not in card_layout.LAYOUTS:
             raise UsageError(
@@ -418,12 +428,32 @@ def render_sheet(
         "".join(sorted(chars)) + f"{market or ''}{_PAGE_LINE}{_WARNING}0123456789,",
         (regular, bold),
     )
-    pdf = FPDF(unit="mm", format=grid.page_mm)
+    return _Job(
+        stalls,
+        grid,
+        start,
+        market,
+        (Path(regular), Path(bold)),
+        error,
+        mixed,
+        qr_mm,
+        card_codes or {},
+        logo_file,
+    )
+
+
+@contextmanager
+def _sheet_pdf(job: _Job) -> Iterator[FPDF]:
+    """A new fpdf2 document with the sheet's fonts and metadata; its errors as LayoutError."""
+    from fpdf import FPDF, ViewerPreferences
+    from fpdf.errors import FPDFException
+
+    pdf = FPDF(unit="mm", format=job.grid.page_mm)
     try:
         pdf.set_auto_page_break(False)
         pdf.set_margins(0, 0)
         pdf.viewer_preferences = ViewerPreferences(print_scaling="None")
-        for style, face in (("", regular), ("B", bold)):
+        for style, face in zip(("", "B"), job.fonts, strict=True):
             try:
                 pdf.add_font("card", style, face)
             # fontTools read the face already; what fpdf2 still refuses it reports in
@@ -431,19 +461,9 @@ def render_sheet(
             except (FPDFException, NotImplementedError, KeyError, ValueError) as exc:
                 raise LayoutError(f"fpdf2 cannot embed this font: {exc}", source=str(face)) from exc
         pdf.set_creator("cashless")
+        market = job.market
         pdf.set_title(nfc(f"{market} – thẻ VietQR") if market else "VietQR stall cards")
-        buffer, pages, cards, warnings = _draw_sheet(
-            pdf,
-            grid,
-            stalls,
-            start=start,
-            market=market,
-            error=error,
-            mixed=mixed,
-            qr_mm=qr_mm,
-            card_codes=card_codes or {},
-            logo=logo_file,
-        )
+        yield pdf
     except (OSError, RuntimeError, FPDFException) as exc:
         raise LayoutError(f"cannot draw the sheet: {exc}") from exc
     finally:
@@ -451,7 +471,311 @@ def render_sheet(
         for loaded in pdf.fonts.values():
             if hasattr(loaded, "ttfont"):
                 loaded.ttfont.close()
-    return Sheet(bytes(buffer), pages, tuple(cards), tuple(warnings))
+
+
+def render_sheet(
+    stalls: Iterable[Stall],
+    *,
+    layout: str = "2x4",
+    paper: str = "A4",
+    market: str | None = None,
+    font: str | os.PathLike[str] | None = None,
+    error: str = "M",
+    mixed: bool = True,
+    qr_mm: float | None = None,
+    card_codes: Mapping[str, str] | None = None,
+    start: int = 1,
+    logo: str | os.PathLike[str] | None = None,
+    grid: Grid | None = None,
+) -> Sheet:
+    """Lay out one card per stall on pages of ``paper`` and return the PDF in memory.
+
+    ``font`` is a TrueType file used for all text (default: DejaVu Sans and Bold from
+    matplotlib). ``qr_mm`` overrides the layout's QR edge. ``card_codes`` maps a stall id
+    to its card code (:mod:`cashless.stalls.cardcode`), drawn as a Micro QR; ``start``
+    is the slot (from 1) of the first card on the first page; ``logo`` an image file
+    printed on every card. Raises :class:`~cashless.errors.UsageError` for a bad
+    ``layout``, ``paper``, ``qr_mm``, ``start``, ``logo`` or ``error`` level or no stalls,
+    and :class:`~cashless.errors.LayoutError` when the font lacks a character to print or
+    the code does not fit the card. :func:`stream_sheet` writes the same PDF to a file
+    without holding it.
+    """
+    job = _plan(
+        stalls,
+        layout=layout,
+        paper=paper,
+        market=market,
+        font=font,
+        error=error,
+        mixed=mixed,
+        qr_mm=qr_mm,
+        card_codes=card_codes,
+        start=start,
+        logo=logo,
+        grid=grid,
+    )
+    return _render(job)
+
+
+def _render(job: _Job) -> Sheet:
+    producer = _deflated_pages()
+    cards: list[CardInfo] = []
+    with _sheet_pdf(job) as pdf:
+        finish = _deflate if producer is not None else None
+        pages, warnings, finished = _draw_sheet(pdf, job, cards.append, finish)
+        if finished and producer is not None:
+            data = pdf.output(output_producer_class=producer)
+        else:
+            data = pdf.output()
+    return Sheet(bytes(data), pages, tuple(cards), tuple(warnings))
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    """What :func:`stream_sheet` wrote: the PDF's path, the manifest's (or ``None``), the
+    number of pages and cards, the smallest and largest QR version and module size (mm),
+    and the warnings printed on the sheet."""
+
+    path: Path
+    manifest: Path | None
+    pages: int
+    cards: int
+    versions: tuple[int, int]
+    module_mm: tuple[float, float]
+    warnings: tuple[str, ...]
+
+
+class _Tally:
+    """The card count and the ranges of a :class:`SheetSummary`, card by card."""
+
+    def __init__(self) -> None:
+        self.cards = 0
+        self.versions = (math.inf, -math.inf)
+        self.modules = (math.inf, -math.inf)
+
+    def add(self, card: CardInfo) -> None:
+        self.cards += 1
+        self.versions = (min(self.versions[0], card.version), max(self.versions[1], card.version))
+        self.modules = (min(self.modules[0], card.module_mm), max(self.modules[1], card.module_mm))
+
+    def summary(
+        self, path: Path, manifest: Path | None, pages: int, warnings: Sequence[str]
+    ) -> SheetSummary:
+        low, high = self.versions
+        return SheetSummary(
+            path, manifest, pages, self.cards, (int(low), int(high)), self.modules, tuple(warnings)
+        )
+
+
+def stream_sheet(
+    stalls: Iterable[Stall],
+    path: str | os.PathLike[str],
+    *,
+    manifest: bool = True,
+    layout: str = "2x4",
+    paper: str = "A4",
+    market: str | None = None,
+    font: str | os.PathLike[str] | None = None,
+    error: str = "M",
+    mixed: bool = True,
+    qr_mm: float | None = None,
+    card_codes: Mapping[str, str] | None = None,
+    start: int = 1,
+    logo: str | os.PathLike[str] | None = None,
+    grid: Grid | None = None,
+) -> SheetSummary:
+    """Write the sheet of :func:`render_sheet` to ``path`` as it is drawn, and with
+    ``manifest`` its manifest beside it (:func:`manifest_path`): both or neither.
+
+    The PDF is the same, byte for byte, but memory does not grow with the stall count:
+    each page goes deflated to a temporary file as soon as it is drawn, each manifest row
+    to the manifest, and the PDF is written straight to its file. The options and errors
+    are :func:`render_sheet`'s; the outputs are written as :func:`cashless._io.atomic_paths`
+    writes them.
+
+    >>> import pathlib, tempfile
+    >>> from cashless.stalls.registry import parse_registry
+    >>> stalls = parse_registry("stall_id,stall_name,vendor_name,bank,account\\n"
+    ...                         "A01,Rau sạch,Nguyễn Thị Trâm,VCB,0011001234567\\n")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     summary = stream_sheet(stalls, pathlib.Path(folder) / "cards.pdf")
+    ...     summary.path.read_bytes()[:5], summary.manifest.name
+    (b'%PDF-', 'cards-manifest.csv')
+    >>> summary.pages, summary.cards, summary.versions
+    (1, 1, (5, 5))
+    """
+    job = _plan(
+        stalls,
+        layout=layout,
+        paper=paper,
+        market=market,
+        font=font,
+        error=error,
+        mixed=mixed,
+        qr_mm=qr_mm,
+        card_codes=card_codes,
+        start=start,
+        logo=logo,
+        grid=grid,
+    )
+    target = Path(path)
+    listing = manifest_path(target) if manifest else None
+    tally = _Tally()
+    if _spooled_content() is None:  # this fpdf2 cannot: render, then save
+        sheet = _render(job)
+        for card in sheet.cards:
+            tally.add(card)
+        sheet.save(target, manifest=manifest)
+        return tally.summary(target, listing, sheet.pages, sheet.warnings)
+    outputs = [target] if listing is None else [target, listing]
+    with atomic_paths(*outputs) as temporary, ExitStack() as files:
+        out = files.enter_context(open(temporary[0], "wb"))
+        rows = None
+        if listing is not None:
+            rows = _ManifestWriter(files.enter_context(open(temporary[1], "w", encoding="utf-8")))
+
+        def on_card(card: CardInfo) -> None:
+            tally.add(card)
+            if rows is not None:
+                rows.write(card)
+
+        pages, warnings = _stream(job, on_card, out)
+    return tally.summary(target, listing, pages, warnings)
+
+
+def write_sheet(
+    stalls: Iterable[Stall],
+    path: str | os.PathLike[str],
+    **options: Any,
+) -> Path:
+    """Write the sheet and its manifest atomically (:func:`stream_sheet`); the PDF's path.
+
+    ``options`` are :func:`render_sheet`'s.
+    """
+    return stream_sheet(stalls, path, **options).path
+
+
+class _OutputFailed(Exception):
+    """An ``OSError`` of the sheet's own files, carried past the drawing's error handling."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _stream(job: _Job, on_card: Callable[[CardInfo], None], out: BinaryIO) -> tuple[int, list[str]]:
+    """Draw the sheet, its pages spooled, and write the PDF to ``out``: pages, warnings."""
+    try:
+        with tempfile.TemporaryFile(prefix="cashless-pages-") as spool_file:
+            spool = _Spool(spool_file)
+            with _sheet_pdf(job) as pdf:
+                pages, warnings, finished = _draw_sheet(pdf, job, on_card, spool.finish)
+                if finished:
+                    pdf.output(output_producer_class=_spooled_output(spool, out))
+                else:  # an fpdf2 that keeps pages its own way: its whole PDF at once
+                    _write(out, pdf.output())
+    except _OutputFailed as failed:
+        # the OSError itself, which atomic_paths reports naming the user's path
+        raise failed.error from None
+    return pages, warnings
+
+
+def _write(out: BinaryIO, data: bytes | bytearray) -> None:
+    try:
+        out.write(data)
+    except OSError as exc:
+        raise _OutputFailed(exc) from exc
+
+
+def _manifest_row(card: CardInfo) -> list[str | int]:
+    return [
+        card.stall_id,
+        card.payload,
+        card.check_code,
+        card.card_code or "",
+        card.page,
+        card.slot,
+    ]
+
+
+class _ManifestWriter:
+    """The manifest CSV, a row written as each card is drawn."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._csv = csv.writer(stream, lineterminator="\n")
+        self._csv.writerow(MANIFEST_COLUMNS)
+
+    def write(self, card: CardInfo) -> None:
+        try:
+            self._csv.writerow(_manifest_row(card))
+        except OSError as exc:
+            raise _OutputFailed(exc) from exc
+
+
+def _deflate(contents: bytearray) -> bytearray:
+    """A finished page's content deflated (kept in memory until the PDF is written)."""
+    return bytearray(zlib.compress(contents))
+
+
+class _Spool:
+    """Finished pages' deflated content in a temporary file; each page keeps an empty one."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._size = 0
+        self._extents: list[tuple[int, int]] = []  # (offset, length) of page 1, 2, ...
+
+    def finish(self, contents: bytearray) -> bytearray:
+        """Spool the next page's content, deflated; what the page keeps: nothing."""
+        data = zlib.compress(contents)
+        _write(self._file, data)
+        self._extents.append((self._size, len(data)))
+        self._size += len(data)
+        return bytearray()
+
+    def extent(self, number: int) -> tuple[int, int]:
+        """Where page ``number`` (from 1) is in the spool: offset and length."""
+        return self._extents[number - 1]
+
+    def read(self, offset: int, length: int) -> bytes:
+        try:
+            self._file.seek(offset)
+            data = self._file.read(length)
+        except OSError as exc:
+            raise _OutputFailed(exc) from exc
+        if len(data) != length:
+            raise RuntimeError("a page's content is missing from its temporary file")
+        return data
+
+
+class _PdfWriter:
+    """fpdf2's output buffer, written to a file as it grows; only its length is kept.
+
+    fpdf2 appends to its buffer with ``+=``, takes object offsets from ``len()``, and
+    hashes the whole buffer for the file identifier: the digest is kept as it goes.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+
+    def __iadd__(self, data: bytes) -> _PdfWriter:
+        _write(self._out, data)
+        self._md5.update(data)
+        self._size += len(data)
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def file_id(self, creation_date: datetime | None) -> str:
+        """fpdf2's default ``/ID``: the MD5 of what was written, then the creation date."""
+        digest = self._md5.copy()
+        if creation_date:
+            digest.update(creation_date.strftime("%Y%m%d%H%M%S").encode("utf8"))
+        hex_digest = digest.hexdigest().upper()
+        return f"<{hex_digest}><{hex_digest}>"
 
 
 @functools.cache
@@ -490,26 +814,95 @@ def _deflated_pages() -> type[OutputProducer] | None:
     return DeflatedPages
 
 
+@functools.cache
+def _spooled_content() -> type[Any] | None:
+    """The content stream of a spooled page, when this fpdf2 lets a PDF be written as it
+    goes (see :func:`_spooled_output`); ``None`` when it does not.
+
+    That needs :func:`_deflated_pages`'s hook, a producer that keeps its objects in
+    ``pdf_objs``, and fpdf2's file identifier to be the one :class:`_PdfWriter` computes.
+    """
+    from fpdf import FPDF
+    from fpdf.output import OutputProducer
+    from fpdf.syntax import Name, PDFContentStream
+
+    if _deflated_pages() is None or not hasattr(OutputProducer, "_add_pdf_obj"):
+        return None
+    probe = FPDF()
+    writer = _PdfWriter(io.BytesIO())
+    writer += b"%PDF-probe"
+    if probe._default_file_id(bytearray(b"%PDF-probe")) != writer.file_id(probe.creation_date):
+        return None
+
+    class SpooledContent(PDFContentStream):
+        """A page's deflated content, read from the spool only when written out."""
+
+        def __init__(self, spool: _Spool, offset: int, length: int) -> None:
+            super().__init__(contents=b"", compress=False)
+            self._spool = spool
+            self._offset = offset
+            self.filter = Name("FlateDecode")
+            self.length = length
+
+        def content_stream(self) -> bytes:
+            return self._spool.read(self._offset, self.length)
+
+    return SpooledContent
+
+
+def _spooled_output(spool: _Spool, out: BinaryIO) -> type[OutputProducer]:
+    """fpdf2's PDF writer for spooled pages, writing the PDF to ``out`` as it is made.
+
+    Each page's content stream becomes a :func:`_spooled_content` object that reads
+    the spool when it is written; fpdf2's buffer is a :class:`_PdfWriter`.
+    """
+    from fpdf.output import OutputProducer
+
+    found = _spooled_content()
+    if found is None:
+        raise RuntimeError("this fpdf2 cannot write a PDF as it goes")
+    content: type[Any] = found
+
+    class SpooledPages(OutputProducer):
+        def __init__(self, fpdf: FPDF) -> None:
+            super().__init__(fpdf)
+            writer = _PdfWriter(out)
+            self.buffer = writer  # type: ignore[assignment]
+            # fpdf2 would hash its buffer for the /ID: the writer has the digest
+            fpdf.file_id = lambda: writer.file_id(fpdf.creation_date)  # type: ignore[method-assign]
+
+        def _add_pages(self, _slice: slice = slice(0, None)) -> list[Any]:
+            first = len(self.pdf_objs)
+            pages = super()._add_pages(_slice)
+            for number, page in enumerate(pages):
+                # fpdf2 added each page, then its content stream (empty: the page's is spooled)
+                position = first + 2 * number + 1
+                made = self.pdf_objs[position]
+                if made is not page.contents:
+                    raise RuntimeError("fpdf2 did not add a page's content stream after it")
+                stream = content(spool, *spool.extent(page.index()))
+                stream.id = made.id
+                self.pdf_objs[position] = page.contents = stream
+            return pages
+
+    return SpooledPages
+
+
 def _draw_sheet(
     pdf: FPDF,
-    grid: Grid,
-    stalls: Sequence[Stall],
-    *,
-    start: int,
-    market: str | None,
-    error: str,
-    mixed: bool,
-    qr_mm: float | None,
-    card_codes: Mapping[str, str],
-    logo: str | None,
-) -> tuple[bytearray, int, list[CardInfo], list[str]]:
-    """Draw every page, deflating each when done; the PDF, pages, cards and warnings."""
-    producer = _deflated_pages()
+    job: _Job,
+    on_card: Callable[[CardInfo], None],
+    finish_page: Callable[[bytearray], bytearray] | None,
+) -> tuple[int, list[str], bool]:
+    """Draw every page, each card given to ``on_card`` as it is drawn and each page's
+    content to ``finish_page`` (if any) when done, replaced by what it returns; pages,
+    warnings, and whether every page was finished (``False``: this fpdf2 keeps pages its
+    own way, none was given)."""
+    grid, stalls, market = job.grid, job.stalls, job.market
     measure = _fpdf_measure(pdf)
     per_page = grid.per_page
-    first = start - 1  # the first card's slot on the first page, from 0
+    first = job.start - 1  # the first card's slot on the first page, from 0
     pages = (first + len(stalls) - 1) // per_page + 1
-    cards: list[CardInfo] = []
     warnings: list[str] = []
     position = 0
     for page in range(pages):
@@ -527,14 +920,14 @@ def _draw_sheet(
                 slot,
                 stall,
                 card_lines(stall, market),
-                qr_mm=qr_mm,
-                error=error,
-                mixed=mixed,
+                qr_mm=job.qr_mm,
+                error=job.error,
+                mixed=job.mixed,
                 page=page + 1,
-                card_code=card_codes.get(stall.stall_id),
-                logo=logo,
+                card_code=job.card_codes.get(stall.stall_id),
+                logo=job.logo,
             )
-            cards.append(card)
+            on_card(card)
             drawn = slot + 1
             if card.module_mm < card_layout.MIN_MODULE_MM:
                 small.append(card)
@@ -553,23 +946,13 @@ def _draw_sheet(
             warnings.append(_CROWDED.format(stalls=", ".join(crowded)))
         _cut_marks(pdf, grid, drawn)
         _footer(pdf, measure, grid, page + 1, pages, market, warning)
-        if producer is not None:
+        if finish_page is not None:
             # nothing more is drawn on this page: fpdf2 adds to the new page only
             done = pdf.pages[pdf.page]
             if isinstance(done.contents, bytearray):
-                done.contents = bytearray(zlib.compress(done.contents))
-            else:  # an fpdf2 that keeps pages otherwise (seen first, on page 1): its own way
-                producer = None
-    if producer is None:
-        return pdf.output(), pages, cards, warnings
-    return pdf.output(output_producer_class=producer), pages, cards, warnings
-
-
-def write_sheet(
-    stalls: Iterable[Stall],
-    path: str | os.PathLike[str],
-    **options: object,
-) -> Path:
-    """Render the sheet (see :func:`render_sheet`) and write it and its manifest atomically."""
-    sheet = render_sheet(stalls, **options)  # type: ignore[arg-type]
-    return sheet.save(path)
+                done.contents = finish_page(done.contents)
+            elif page == 0:  # an fpdf2 that keeps pages otherwise: its own way
+                finish_page = None
+            else:
+                raise RuntimeError("fpdf2 kept one page's content otherwise than the first's")
+    return pages, warnings, finish_page is not None
