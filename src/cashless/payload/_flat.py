@@ -158,10 +158,7 @@ def _kind(tag: str) -> int:
     return _RFU if tag >= "65" else _PRIMITIVE
 
 
-_KINDS: Final = {
-    tag: (_kind(tag), *((4 + _RULES[tag][1], 4 + _RULES[tag][2]) if tag in _RULES else (0, 0)))
-    for tag in ROOT
-}
+_KINDS: Final = {tag: _kind(tag) for tag in ROOT}
 _CHECKED: Final = frozenset(("00", "01", "63"))  # checked before the loop, or decode's
 # the root templates decode always splits: merchant accounts 26-51, the language template
 _NESTED: Final = frozenset(tag for tag in ROOT if "26" <= tag <= "51" or tag == "64")
@@ -170,8 +167,19 @@ _Span = tuple[int, int]  # (index of the ID, index after the value)
 _Spans = dict[str, _Span]  # by ID, in payload order
 # every 4-character object header "IDLL" -> (ID, 4 + length): one slice, one lookup a step
 _HEADERS: Final = {tag + size: (tag, 4 + number) for tag in ROOT for size, number in _SIZE.items()}
-# the same for root objects, with what the pass does: (ID, 4 + length, kind, low, high)
-_ROOT_HEADERS: Final = {head: (tag, size, *_KINDS[tag]) for head, (tag, size) in _HEADERS.items()}
+
+
+def _fits(tag: str, size: int) -> bool:
+    """Whether a root object of ``size`` characters (header included) meets its length rule."""
+    rule = _RULES.get(tag)
+    return rule is not None and rule[1] + 4 <= size <= rule[2] + 4
+
+
+# the same for root objects, with what the pass does and whether the length is in range:
+# (ID, 4 + length, kind, fits)
+_ROOT_HEADERS: Final = {
+    head: (tag, size, _KINDS[tag], _fits(tag, size)) for head, (tag, size) in _HEADERS.items()
+}
 
 
 def _scan(p: str, i: int, end: int) -> _Spans | None:
@@ -371,27 +379,29 @@ def flat_fields(p: str) -> dict[str, object] | None:
         if head is None:
             _structure_error(p, 0, n, "")
             return None
-        tag, size, kind, low, high = head  # lengths with the 4-character header
-        end = i + size
-        if end > n or tag in tags:
+        tag, size, kind, fits = head  # size with the 4-character header
+        end = i + size  # past the end when truncated: found after the loop
+        if tag in tags:
             _structure_error(p, 0, n, "")
             return None  # a repeated ID: the tree path
         tags[tag] = (i, end)
-        if kind == _ANS:
-            if error is None and not (plain and low <= size <= high):
+        if kind == _SKIP:
+            pass
+        elif kind == _NUMERIC:
+            if error is None:
+                value = p[i + 4 : end]
+                if not (fits and value.isdigit() and value.isascii()):
+                    try:
+                        _field(findings, tag, i, value, _RULES[tag])
+                    except CashlessError as exc:
+                        error = exc
+        elif kind == _ANS:
+            if error is None and not (plain and fits):
                 try:
                     if not _field(findings, tag, i, p[i + 4 : end], _RULES[tag], soft=tag in _SOFT):
                         return None
                 except CashlessError as exc:
                     error = exc
-        elif kind == _NUMERIC:
-            if error is None:
-                value = p[i + 4 : end]
-                if not (low <= size <= high and value.isdigit() and value.isascii()):
-                    try:
-                        _field(findings, tag, i, value, _RULES[tag])
-                    except CashlessError as exc:
-                        error = exc
         elif kind == _ACCOUNT_TEMPLATE:
             spans = _scan(p, i + 4, end) if size > 4 else {}
             if spans is None:
@@ -422,7 +432,7 @@ def flat_fields(p: str) -> dict[str, object] | None:
                     _account_template(findings, p, tag, i, spans)
                 except CashlessError as exc:
                     error = exc
-        elif kind != _SKIP:
+        else:
             if kind == _PRIMITIVE:
                 guids.append("-")  # merchant account information 02-25: no template
             elif kind in (_LANGUAGE, _ADDITIONAL_TEMPLATE, _UNRESERVED):
@@ -440,6 +450,9 @@ def flat_fields(p: str) -> dict[str, object] | None:
                 except CashlessError as exc:
                     error = exc
         i = end
+    if i != n:  # the last object runs past the end: decode's error
+        _structure_error(p, 0, n, "")
+        return None
     if tags.get("63") != (n - 8, n):
         return None  # no CRC object of 4 characters at the end: the tree path
     if crc != expected:  # the same CRC in lowercase
