@@ -180,16 +180,12 @@ def mix_rows() -> list[tuple[str, str, Callable[[], object], int]]:
     def cashless(payloads: list[str], readers: tuple[Reader, Reader]) -> Callable[[], object]:
         def run() -> None:
             # parse as it is, with the given pair of readers in front of the tree path
-            saved = vietqr._canonical_reader, vietqr._flat_reader
-            vietqr._canonical_reader, vietqr._flat_reader = readers
-            try:
+            with vietqr._parsing_with(*readers):
                 for payload in payloads:
                     try:  # noqa: SIM105 - the same loop as the reference's
                         parse(payload)
                     except CashlessError:
                         pass
-            finally:
-                vietqr._canonical_reader, vietqr._flat_reader = saved
 
         return run
 

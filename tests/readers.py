@@ -7,8 +7,7 @@ the same answers as the plain sources.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from cashless.payload import vietqr
 from cashless.payload._canonical import canonical_fields
@@ -21,12 +20,6 @@ if COMPILED is not None:
     PAIRS["mypyc"] = COMPILED
 
 
-@contextmanager
-def parsing_with(pair: tuple[Reader, Reader]) -> Iterator[None]:
+def parsing_with(pair: tuple[Reader, Reader]) -> AbstractContextManager[None]:
     """Run `vietqr.parse` with this (canonical, flat) pair in front of the tree path."""
-    saved = vietqr._canonical_reader, vietqr._flat_reader
-    vietqr._canonical_reader, vietqr._flat_reader = pair
-    try:
-        yield
-    finally:
-        vietqr._canonical_reader, vietqr._flat_reader = saved
+    return vietqr._parsing_with(*pair)

@@ -72,11 +72,9 @@ __all__ = ["flat_fields", "not_vietqr"]
 _SIZE: Final = {tag: int(tag) for tag in ROOT}  # "00" to "99": two ASCII digits, nothing else
 _AMOUNT: Final = re.compile(r"[0-9]+(\.[0-9]*)?")
 _PERCENT: Final = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
-_ACCOUNT: Final = re.compile(r"[A-Za-z0-9]+")
 _ACCOUNT_MAX: Final = max_length("38.01.01")
 _BIN_DIGITS: Final = max_length("38.01.00")
 _GUID_MAX: Final = max_length("38.00")
-_PURPOSE_MAX: Final = max_length("62.08")
 # the primitive root objects lint checks (IDs 00, 01, 52-61): (format, min, max)
 _Rule = tuple[str, int, int]  # (format, min length, max length)
 _RULES: Final[dict[str, _Rule]] = {
@@ -159,7 +157,6 @@ def _kind(tag: str) -> int:
 
 
 _KINDS: Final = {tag: _kind(tag) for tag in ROOT}
-_CHECKED: Final = frozenset(("00", "01", "63"))  # checked before the loop, or decode's
 # the root templates decode always splits: merchant accounts 26-51, the language template
 _NESTED: Final = frozenset(tag for tag in ROOT if "26" <= tag <= "51" or tag == "64")
 

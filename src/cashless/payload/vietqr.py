@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -487,6 +489,19 @@ def _readers() -> tuple[str, Reader, Reader]:
 
 
 READER, _canonical_reader, _flat_reader = _readers()
+
+
+@contextmanager
+def _parsing_with(canonical: Reader, flat: Reader) -> Iterator[None]:
+    """Run :func:`parse` with this pair of readers in front of the tree path (tests and
+    ``benchmarks/bench_payload.py`` compare the plain and the compiled pair this way)."""
+    global _canonical_reader, _flat_reader
+    saved = _canonical_reader, _flat_reader
+    _canonical_reader, _flat_reader = canonical, flat
+    try:
+        yield
+    finally:
+        _canonical_reader, _flat_reader = saved
 
 
 def parse(payload: str, *, profile: str = "napas") -> VietQR:
