@@ -18,7 +18,7 @@ both paths agree, on generated codes and on mutated payloads.
 
 from __future__ import annotations
 
-import binascii
+from binascii import crc_hqx
 from typing import Final
 
 from cashless.errors import ChecksumError
@@ -44,6 +44,7 @@ _SIZE: Final = {
 }  # "00" to "99": rejects anything but two ASCII digits
 _HEX: Final = frozenset("0123456789ABCDEFabcdef")
 _ANS: Final = frozenset(chr(c) for c in range(0x20, 0x7F))
+_BYTE_HEX: Final = tuple(f"{byte:02X}" for byte in range(256))  # the CRC as text, a byte a lookup
 # fixed runs of the canonical layout, written by the one serialiser
 _GUID_THEN_BENEFICIARY: Final = tlv("00", NAPAS_GUID) + "01"  # 38.00, then the ID of 38.01
 _CURRENCY: Final = tlv("53", CURRENCY_VND)
@@ -59,13 +60,9 @@ _CARD_MIN: Final = CARD_DIGITS[0]
 _ADDITIONAL: Final = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
 
 
-def _digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
-
-
 def _text(payload: str, at: int, tag: str, limit: int) -> tuple[str | None, int] | None:
     """Read an optional ``ans`` object ``tag`` at ``at``: (value or None, next index)."""
-    if not payload.startswith(tag, at):
+    if payload[at : at + 2] != tag:
         return None, at
     size = _SIZE.get(payload[at + 2 : at + 4], 0)
     value = payload[at + 4 : at + 4 + size]
@@ -83,7 +80,8 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
     p = payload
     poi = p[10:12]
     if (
-        p[:10] != "0002010102"
+        not p.isascii()  # one check for every field: a slice of ASCII text is ASCII
+        or p[:10] != "0002010102"
         or (poi != "11" and poi != "12")
         or p[12:14] != "38"
         or p[16:32] != _GUID_THEN_BENEFICIARY
@@ -95,10 +93,10 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
     size = _SIZE.get(p[46:48], 0)
     account = p[48 : 48 + size]
     if (
-        not (bin_.isascii() and bin_.isdigit())
+        not bin_.isdigit()
         or not 0 < size <= _ACCOUNT_MAX
         or len(account) != size
-        or not (account.isascii() and account.isalnum())
+        or not account.isalnum()
         or _SIZE.get(p[32:34]) != size + 14
     ):
         return None
@@ -115,30 +113,30 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         return None  # lint warns about such a card number
     i += 4 + service_size
     mcc = None
-    if p.startswith("5204", i):
+    if p[i : i + 4] == "5204":
         mcc = p[i + 4 : i + 8]
-        if len(mcc) != 4 or not _digits(mcc):
+        if len(mcc) != 4 or not mcc.isdigit():
             return None
         i += 8
-    if not p.startswith(_CURRENCY, i):
+    if p[i : i + _CURRENCY_SIZE] != _CURRENCY:
         return None
     i += _CURRENCY_SIZE
     amount = None
     at_amount = 0
-    if p.startswith("54", i):
+    if p[i : i + 2] == "54":
         size = _SIZE.get(p[i + 2 : i + 4], 0)
         text = p[i + 4 : i + 4 + size]
         if (
             not 0 < size <= _AMOUNT_MAX
             or len(text) != size
             or text[0] == "0"
-            or not (text.isascii() and text.isdigit())
+            or not text.isdigit()
         ):
             return None
         amount = int(text)
         at_amount = i
         i += 4 + size
-    if not p.startswith(_COUNTRY, i):
+    if p[i : i + _COUNTRY_SIZE] != _COUNTRY:
         return None
     i += _COUNTRY_SIZE
     name = _text(p, i, "59", _NAME_MAX)
@@ -158,7 +156,7 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
         "merchant_city": city[0],
         "dynamic": poi == "12",
     }
-    if p.startswith("62", i):
+    if p[i : i + 2] == "62":
         size = _SIZE.get(p[i + 2 : i + 4], 0)
         end = i + 4 + size
         if not size or end > len(p):
@@ -182,19 +180,22 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
             fields[attribute] = value
             i = after
     crc = p[i + 4 :]
-    if p[i : i + 4] != "6304" or len(crc) != 4 or not _HEX.issuperset(crc):
+    if p[i : i + 4] != "6304" or len(crc) != 4:
         return None
-    expected = binascii.crc_hqx(p[: i + 4].encode(), 0xFFFF)
-    if int(crc, 16) != expected:
+    checksum = crc_hqx(p[: i + 4].encode(), 0xFFFF)
+    expected = _BYTE_HEX[checksum >> 8] + _BYTE_HEX[checksum & 0xFF]
+    if crc != expected and crc.upper() != expected:
+        if not _HEX.issuperset(crc):
+            return None
         # every object up to here split as decode splits it, in printable ASCII, and the
         # CRC object is last: decode's verdict is this
         raise _error(
             ChecksumError,
-            f"CRC mismatch: the payload says {crc}, its content gives {expected:04X}",
+            f"CRC mismatch: the payload says {crc}, its content gives {expected}",
             "63",
             i + 4,
         )
-    if crc != crc.upper() or (amount is not None and poi == "11"):
+    if crc != expected or (amount is not None and poi == "11"):
         fields["warnings"] = _remarks(crc, i, amount is not None and poi == "11", at_amount)
     return fields
 

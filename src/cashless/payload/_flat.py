@@ -34,8 +34,8 @@ cashless.errors.NotVietQRError: a VNPAY-QR merchant code, not VietQR (merchant a
 
 from __future__ import annotations
 
-import binascii
 import re
+from binascii import crc_hqx
 from typing import Final, NoReturn, TypeVar
 
 from cashless.errors import (
@@ -70,6 +70,8 @@ from cashless.payload.spec import (
 __all__ = ["flat_fields", "not_vietqr"]
 
 _SIZE: Final = {tag: int(tag) for tag in ROOT}  # "00" to "99": two ASCII digits, nothing else
+_PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))  # what str.isprintable() accepts in ASCII
+_BYTE_HEX: Final = tuple(f"{byte:02X}" for byte in range(256))  # the CRC as text, a byte a lookup
 _AMOUNT: Final = re.compile(r"[0-9]+(\.[0-9]*)?")
 _PERCENT: Final = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
 _ACCOUNT_MAX: Final = max_length("38.01.01")
@@ -345,10 +347,20 @@ def flat_fields(p: str) -> dict[str, object] | None:
     verdict (structure, then CRC) and lint's payload-wide rules, which come first, pass.
     """
     n = len(p)
-    if not 8 <= n <= MAX_PAYLOAD or not p.isprintable():
+    if not 8 <= n <= MAX_PAYLOAD:
+        return None
+    plain = p.isascii()  # and printable, below: every ans value is then valid text
+    if plain:
+        data = p.encode()
+        if data.translate(None, _PRINTABLE_ASCII):  # a control character is left
+            return None
+        checksum = crc_hqx(data[: n - 4], 0xFFFF)
+    elif p.isprintable():
+        checksum = crc_hqx(p[: n - 4].encode(), 0xFFFF)
+    else:
         return None
     crc = p[n - 4 :]
-    expected = "%04X" % binascii.crc_hqx(p[: n - 4].encode(), 0xFFFF)  # noqa: UP031
+    expected = _BYTE_HEX[checksum >> 8] + _BYTE_HEX[checksum & 0xFF]
     if crc != expected and crc.upper() != expected:
         # decode's verdict: a structural error first, then a misplaced CRC, then this
         if not _splits(p, n):
@@ -361,7 +373,6 @@ def flat_fields(p: str) -> dict[str, object] | None:
             "63",
             n - 4,
         )
-    plain = p.isascii()  # printable and ASCII: every ans value is valid text
     headers = _ROOT_HEADERS
     tags: _Spans = {}
     subs: dict[str, _Spans | None] = {}
@@ -387,7 +398,7 @@ def flat_fields(p: str) -> dict[str, object] | None:
         elif kind == _NUMERIC:
             if error is None:
                 value = p[i + 4 : end]
-                if not (fits and value.isdigit() and value.isascii()):
+                if not (fits and value.isdigit() and (plain or value.isascii())):
                     try:
                         _field(findings, tag, i, value, _RULES[tag])
                     except CashlessError as exc:
