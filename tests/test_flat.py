@@ -6,6 +6,8 @@ generated ones: built codes in shuffled root order with extra objects, and mutat
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import random
 from pathlib import Path
@@ -13,13 +15,14 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from readers import PAIRS, parsing_with
+from readers import COMPILED, PAIRS, parsing_with
 
 from cashless import errors
 from cashless.errors import CashlessError
 from cashless.payload import emv
-from cashless.payload._flat import _error, flat_fields
+from cashless.payload._flat import _error, finding, flat_fields
 from cashless.payload._native import Reader
+from cashless.payload.lint import Finding
 from cashless.payload.vietqr import VietQR, _parse_tree, parse
 
 CORPUS = [
@@ -216,3 +219,22 @@ def test_the_quick_error_equals_the_constructed_one(
     assert vars(quick) == vars(made)
     assert quick.code == made.code
     assert str(quick.with_source("--payload")) == str(made.with_source("--payload"))
+
+
+@pytest.mark.parametrize("build", ["python", "mypyc"])
+def test_the_quick_finding_equals_the_constructed_one(build: str) -> None:
+    if build == "mypyc" and COMPILED is None:
+        pytest.skip("no compiled readers (make native)")
+    make = finding
+    if build == "mypyc":
+        make = importlib.import_module("cashless.payload._flat_native").finding
+    quick = make("format-static-amount", "54", 61, "info", "a prefill")
+    made = Finding("format-static-amount", "54", 61, "info", "a prefill")
+    assert type(quick) is Finding
+    # every field compared: one the quick path left unset would raise here
+    assert [getattr(quick, field.name) for field in dataclasses.fields(Finding)] == [
+        getattr(made, field.name) for field in dataclasses.fields(Finding)
+    ]
+    assert quick == made and hash(quick) == hash(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.code = "other"  # type: ignore[misc]  # frozen, as the made one

@@ -22,7 +22,7 @@ from binascii import crc_hqx
 from typing import Final
 
 from cashless.errors import ChecksumError
-from cashless.payload._flat import _error
+from cashless.payload._flat import _error, finding
 from cashless.payload.emv import tlv
 from cashless.payload.lint import Finding
 from cashless.payload.spec import (
@@ -126,12 +126,7 @@ def canonical_fields(payload: str) -> dict[str, object] | None:
     if p[i : i + 2] == "54":
         size = _SIZE.get(p[i + 2 : i + 4], 0)
         text = p[i + 4 : i + 4 + size]
-        if (
-            not 0 < size <= _AMOUNT_MAX
-            or len(text) != size
-            or text[0] == "0"
-            or not text.isdigit()
-        ):
+        if not 0 < size <= _AMOUNT_MAX or len(text) != size or text[0] == "0" or not text.isdigit():
             return None
         amount = int(text)
         at_amount = i
@@ -205,8 +200,8 @@ def _remarks(crc: str, at_crc: int, static_amount: bool, at_amount: int) -> tupl
     found = []
     if crc != crc.upper():
         message = f"the CRC is lowercase ({crc}); EMVCo writes it in uppercase"
-        found.append(Finding("checksum-case", "63", at_crc, "warning", message))
+        found.append(finding("checksum-case", "63", at_crc, "warning", message))
     if static_amount:
         message = "static code (11) with an amount: apps treat it as a prefill"
-        found.append(Finding("format-static-amount", "54", at_amount, "info", message))
+        found.append(finding("format-static-amount", "54", at_amount, "info", message))
     return tuple(found)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from binascii import crc_hqx
+from collections.abc import Callable
 from typing import Final, NoReturn, TypeVar
 
 from cashless.errors import (
@@ -67,7 +68,7 @@ from cashless.payload.spec import (
     max_length,
 )
 
-__all__ = ["flat_fields", "not_vietqr"]
+__all__ = ["finding", "flat_fields", "not_vietqr"]
 
 _SIZE: Final = {tag: int(tag) for tag in ROOT}  # "00" to "99": two ASCII digits, nothing else
 _PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))  # what str.isprintable() accepts in ASCII
@@ -94,6 +95,7 @@ _LANGUAGE_RULES: Final[dict[str, _Rule]] = {
 }
 _NAMES: Final = {tag: OBJECTS[tag].name.replace("_", " ") for tag in ("00", "53", "58")}
 _SOFT: Final = ("59", "60")  # over-long: a napas warning
+_RAW_TEXT: Final = "is not made of data objects; kept as raw text"
 # 62.01-08: the ans text the record models, (attribute, limit)
 _ADDITIONAL: Final = {entry.path[3:]: (entry.name, entry.max_length) for entry in ADDITIONAL_TEXT}
 _MODELLED_ROOT: Final = {
@@ -326,8 +328,36 @@ def _hint(before: bool) -> str:
     return _MISALIGNED if before else ""
 
 
+def _slot_setter(name: str) -> Callable[[Finding, object], None]:
+    setter: Callable[[Finding, object], None] = getattr(Finding, name).__set__
+    return setter
+
+
+# Finding's slots set one by one: its frozen dataclass __init__ goes through
+# object.__setattr__ for each field, which costs twice this in plain Python and five
+# times this compiled (tests/test_flat.py checks both build equal findings)
+_SET_CODE: Final = _slot_setter("code")
+_SET_PATH: Final = _slot_setter("path")
+_SET_POSITION: Final = _slot_setter("position")
+_SET_SEVERITY: Final = _slot_setter("severity")
+_SET_MESSAGE: Final = _slot_setter("message")
+_SET_HINT: Final = _slot_setter("hint")
+
+
+def finding(code: str, path: str, position: int, severity: str, message: str) -> Finding:
+    """``Finding(code, path, position, severity, message)``, built without its ``__init__``."""
+    made = object.__new__(Finding)
+    _SET_CODE(made, code)
+    _SET_PATH(made, path)
+    _SET_POSITION(made, position)
+    _SET_SEVERITY(made, severity)
+    _SET_MESSAGE(made, message)
+    _SET_HINT(made, "")
+    return made
+
+
 def _warning(code: str, path: str, position: int, message: str) -> Finding:
-    return Finding(code, path, position, "warning", message)
+    return finding(code, path, position, "warning", message)
 
 
 def _length_warning(path: str, position: int, size: int, low: int, high: int) -> Finding:
@@ -592,15 +622,7 @@ def _other(
         if spans is None:
             if _whole(p, i + 4, end):  # it splits, so the scan failed on a repeated sub-ID
                 return False  # the tree path
-            findings.append(
-                Finding(
-                    "format-template",
-                    tag,
-                    i,
-                    "warning",
-                    "is not made of data objects; kept as raw text",
-                )
-            )
+            findings.append(_warning("format-template", tag, i, _RAW_TEXT))
             return True
         guid = spans.get("00")
         return guid is not None and guid[1] - guid[0] - 4 <= _GUID_MAX
@@ -620,15 +642,7 @@ def _other(
 def _empty(findings: list[Finding], tag: str, i: int) -> None:
     """lint on an object with an empty value that no field rule covers."""
     if tag >= "80":
-        findings.append(
-            Finding(
-                "format-template",
-                tag,
-                i,
-                "warning",
-                "is not made of data objects; kept as raw text",
-            )
-        )
+        findings.append(_warning("format-template", tag, i, _RAW_TEXT))
     elif "65" <= tag <= "79":
         findings.append(
             _warning("format-rfu", tag, i, "is reserved for EMVCo and must not be used")
@@ -851,7 +865,7 @@ def _vietqr_fields(
             text = text[:-1]
         if not dynamic:
             message = "static code (11) with an amount: apps treat it as a prefill"
-            findings.append(Finding("format-static-amount", "54", span[0], "info", message))
+            findings.append(finding("format-static-amount", "54", span[0], "info", message))
         amount = int(text)
     fields: dict[str, object] = {
         "bin": bin_,
