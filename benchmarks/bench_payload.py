@@ -14,6 +14,9 @@ of every layout, other schemes, broken ones. ``mix`` takes those whose CRC match
 an app produced), ``mix-all`` every collected string, placeholders like ``6304ABCD``
 included. Each side does its whole job on each payload and turns a refusal into an
 exception; the reference stops at the first thing it cannot split.
+Each reader pair (plain Python, and mypyc's build when ``make native`` made it) takes
+turns with the reference call by call, and its ratio is to that pairing's reference;
+``--together`` times both pairs and the reference in one loop instead.
 
 Run: ``.venv/bin/python benchmarks/bench_payload.py``. Speed is calls per CPU-second
 (``time.process_time``, best of 7 rounds); the ratio is speed / the reference's speed,
@@ -212,7 +215,7 @@ def mix_speeds(rows: list[Mix], *, together: bool = False) -> list[tuple[str, st
     the corpus), and its ratio is to the reference of its own pairing. A process loads
     one pair of readers; timing both pairs in one loop (``together``) has each evict the
     other's header tables from the CPU caches between passes, which costs the compiled
-    pair about 13 % (benchmarks/README.md).
+    pair 5-10 % (benchmarks/README.md).
     """
     out = []
     for op, reference, builds, size in rows:
