@@ -2,7 +2,8 @@
 ``chromium-driver``) driven by Selenium against uvicorn on 127.0.0.1.
 
 One walk through an office's day: upload a registry -> see its problems -> upload the
-fixed file -> print two cards -> check a photo of a card -> see it on the audit page.
+fixed file -> print two cards -> check a photo of a card -> see it on the audit page ->
+issue the month's fee slips -> reconcile a bank statement.
 A screenshot is taken at every step into the test's ``tmp_path``; on failure the folder
 is printed, and pytest keeps it (its last three runs).
 """
@@ -223,7 +224,46 @@ def _walk(base, db, browser, steps, wait, tmp_path: Path) -> None:
     mismatch = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A04"]')
     assert "open" in (mismatch.get_attribute("class") or "")
 
-    # 7. the English switch
+    # 7. the month's fee slips; then the bank statement: who paid, who has not
+    browser.find_element(By.LINK_TEXT, "Phí chợ").click()
+    wait.until(when.presence_of_element_located((By.ID, "issue-form")))
+    period = browser.find_element(By.ID, "period").get_attribute("value")  # this month
+    browser.find_element(By.ID, "amount").send_keys("50.000")
+    browser.find_element(By.ID, "bank").send_keys("VCB")
+    browser.find_element(By.ID, "account").send_keys("0011001234567")
+    browser.find_element(By.ID, "holder").send_keys("BQL Cho Dien Bien")
+    steps.shot("fees-form")
+    _submit(browser, "issue-form")
+    slips = wait.until(when.presence_of_element_located((By.ID, "pdf")))
+    assert "60 phiếu thu" in browser.find_element(By.TAG_NAME, "main").text
+    steps.shot("fees-slips")
+    pdf = httpx.get(slips.get_attribute("href"), cookies={cookie["name"]: cookie["value"]})
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    from cashless.fees.store import FeeBook
+
+    with open_market(str(db)) as market:
+        codes = {fee.stall_id: fee.code for fee in FeeBook(market).fees(period)}
+    statement = tmp_path / "sao-ke.csv"
+    statement.write_text(
+        "time,amount,description,reference,account,name\n"
+        f"{period}-02T08:15:00,50000,MBVCB.123.{codes['A01']}.CT tu A,FT1,,\n"
+        f"{period}-03T09:00:00,20000,{codes['A02']},FT2,,\n",
+        encoding="utf-8",
+    )
+    browser.find_element(By.PARTIAL_LINK_TEXT, "phí chợ").click()
+    form = wait.until(when.presence_of_element_located((By.ID, "reconcile-form")))
+    form.find_element(By.ID, "credits").send_keys(str(statement))
+    _submit(browser, "reconcile-form")
+    wait.until(when.staleness_of(form))  # the month's table was on the page before, unpaid
+    paid = wait.until(when.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-stall="A01"]')))
+    assert "paid" in (paid.get_attribute("class") or "").split() and "đã trả" in paid.text
+    part = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A02"]')
+    assert "trả thiếu" in part.text
+    steps.shot("fees-reconciled")
+
+    # 8. the English switch
+    browser.find_element(By.LINK_TEXT, "Nhật ký").click()
+    wait.until(when.presence_of_element_located((By.ID, "audit")))
     browser.find_element(By.CSS_SELECTOR, "a.lang").click()
     wait.until(when.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Check log"))
     steps.shot("audit-en")

@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import threading
-import warnings
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,10 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("zxingcpp")
 
-with warnings.catch_warnings():
-    # Starlette 1.x asks for httpx2 under its TestClient; httpx (the test extra) still works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from office_page import TestClient, csrf_of
 
 from cashless.stalls.card import card_png
-from cashless.stalls.market import init_market, open_market
+from cashless.stalls.market import open_market
 from cashless.stalls.qr import make_qr, to_image
 from cashless.web import create_app
 from cashless.web.access import Lockout, csrf_token, is_loopback, same_code
@@ -37,23 +33,7 @@ STALLS = ROOT / "examples" / "stalls.csv"
 CODE = "24681357"
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    path = tmp_path / "market.db"
-    init_market(path, STALLS, market_id="CDB", who="office").close()
-    return str(path)
-
-
-@pytest.fixture
-def client(db: str):
-    with TestClient(create_app(db)) as test_client:
-        yield test_client
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
+_csrf = csrf_of
 
 
 def _nonce(html: str) -> str:

@@ -12,20 +12,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-from typing import TYPE_CHECKING
 
 from cashless._io import write_bytes
 from cashless.cli.options import add_output, check_output_file, writing
 
-if TYPE_CHECKING:
-    from cashless.fees.reconcile import Report
-
-__all__ = ["RESULT_SUFFIXES", "register"]
-
-RESULT_SUFFIXES = (".csv", ".xlsx")
+__all__ = ["register"]
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
@@ -92,15 +84,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     reconcile.set_defaults(handler=_reconcile)
 
 
-def _dong(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đ"
-
-
 def _fees(args: argparse.Namespace) -> int:
     from cashless.fees.codes import parse_period
     from cashless.fees.reconcile import issue_fees
     from cashless.fees.schedule import fee_amounts, load_schedule
-    from cashless.fees.slips import manifest_path, write_slips
+    from cashless.fees.slips import dong, manifest_path, write_slips
     from cashless.stalls.market import open_market
     from cashless.stalls.messages import language, say
 
@@ -132,7 +120,7 @@ def _fees(args: argparse.Namespace) -> int:
             lang,
             count=len(slips),
             period=args.period,
-            total=_dong(total),
+            total=dong(total),
             pdf=pdf,
             manifest=listing,
         )
@@ -143,7 +131,7 @@ def _fees(args: argparse.Namespace) -> int:
 def _reconcile(args: argparse.Namespace) -> int:
     from cashless.fees.codes import parse_period
     from cashless.fees.credits import parse_map, read_credit_files
-    from cashless.fees.reconcile import reconcile
+    from cashless.fees.reconcile import RESULT_SUFFIXES, reconcile, report_file
     from cashless.stalls.market import open_market
     from cashless.stalls.messages import language, say
 
@@ -154,101 +142,19 @@ def _reconcile(args: argparse.Namespace) -> int:
     credits = read_credit_files(args.credits, mapping=mapping, lang=lang)
     with open_market(args.db) as market:
         report = reconcile(market, args.period, credits, lang=lang)
-    stalls, rows = _tables(report, lang)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     elif output is None:
         print(say("reconcile.imported", lang, new=report.new, known=report.known))
+        stalls, rows = report.stall_table(lang), report.credit_table(lang)
         _print_table(stalls[0], stalls[1:])
         print()
         _print_table(rows[0], rows[1:])
-        print(_summary(report, lang))
+        print(report.summary(lang))
     if output is not None:
         with writing(args.output):
-            if output.suffix.lower() == ".csv":
-                text = io.StringIO()
-                writer = csv.writer(text)
-                writer.writerows(stalls)
-                writer.writerow([])
-                writer.writerows(rows)
-                write_bytes(output, text.getvalue().encode("utf-8-sig"))
-            else:
-                write_bytes(output, _xlsx(stalls, rows, lang))
+            write_bytes(output, report_file(report, output.suffix, lang))
     return 0 if report.all_clear else 1
-
-
-def _summary(report: Report, lang: str) -> str:
-    from cashless.stalls.messages import say
-
-    counts: dict[str, int] = {}
-    for stall in report.stalls:
-        label = say(f"reconcile.status.{stall.status}", lang)
-        counts[label] = counts.get(label, 0) + 1
-    credit_counts: dict[str, int] = {}
-    for credit in report.credits:
-        label = say(f"reconcile.credit.{credit.status}", lang)
-        credit_counts[label] = credit_counts.get(label, 0) + 1
-    head = say(
-        "reconcile.summary",
-        lang,
-        period=report.period,
-        stalls=len(report.stalls),
-        expected=_dong(sum(s.expected for s in report.stalls)),
-        received=_dong(sum(s.received for s in report.stalls)),
-        counts=", ".join(f"{n} {k}" for k, n in counts.items()),
-    )
-    tail = say(
-        "reconcile.credits_summary",
-        lang,
-        credits=len(report.credits),
-        counts=", ".join(f"{n} {k}" for k, n in credit_counts.items()),
-    )
-    return f"{head}\n{tail}"
-
-
-def _tables(report: Report, lang: str) -> tuple[list[list[str]], list[list[str]]]:
-    from cashless.stalls.messages import say
-
-    stall_columns = ("stall", "name", "status", "expected", "received", "credits")
-    stalls = [[say(f"reconcile.column.{c}", lang) for c in stall_columns]]
-    for s in report.stalls:
-        stalls.append(
-            [
-                s.stall_id,
-                report.names.get(s.stall_id, ""),
-                say(f"reconcile.status.{s.status}", lang),
-                str(s.expected),
-                str(s.received),
-                str(s.credits),
-            ]
-        )
-    credit_columns = (
-        "reference",
-        "time",
-        "amount",
-        "stall",
-        "status",
-        "how",
-        "notes",
-        "description",
-    )
-    rows = [[say(f"reconcile.column.{c}", lang) for c in credit_columns]]
-    for c in report.credits:
-        detail = report.details[c.id]
-        notes = ", ".join(say(f"reconcile.flag.{f}", lang) for f in c.flags if f != "duplicate")
-        rows.append(
-            [
-                c.reference,
-                detail.time,
-                str(detail.amount),
-                c.stall_id or "-",
-                say(f"reconcile.credit.{c.status}", lang),
-                say(f"reconcile.how.{c.how}", lang) if c.how != "none" else "-",
-                notes,
-                detail.description,
-            ]
-        )
-    return stalls, rows
 
 
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
@@ -256,15 +162,3 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
-
-
-def _xlsx(stalls: list[list[str]], rows: list[list[str]], lang: str) -> bytes:
-    from cashless.stalls.messages import say
-    from cashless.stalls.workbook import tables_xlsx
-
-    return tables_xlsx(
-        [
-            (say("reconcile.sheet.stalls", lang), stalls[0], stalls[1:], (3, 4, 5)),
-            (say("reconcile.sheet.credits", lang), rows[0], rows[1:], (2,)),
-        ]
-    )

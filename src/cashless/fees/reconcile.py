@@ -10,6 +10,8 @@ period's :class:`Report`. The market's own account comes from ``--bank``/``--acc
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,14 +21,16 @@ from cashless.errors import UsageError
 from cashless.fees.codes import code_stall, payment_code
 from cashless.fees.credits import Credit
 from cashless.fees.matching import FeeResult, Matched, Payer, match_credits
-from cashless.fees.slips import Slip
+from cashless.fees.slips import Slip, dong
 from cashless.fees.store import FeeAccount, FeeBook
 from cashless.payload.vietqr import VietQR
 from cashless.stalls.market import Market
 from cashless.stalls.messages import say
 from cashless.stalls.registry import payload_name
 
-__all__ = ["Report", "issue_fees", "reconcile", "set_fee_account"]
+__all__ = ["RESULT_SUFFIXES", "Report", "issue_fees", "reconcile", "report_file", "set_fee_account"]
+
+RESULT_SUFFIXES = (".csv", ".xlsx")
 
 
 def set_fee_account(
@@ -130,6 +134,71 @@ class Report:
             c.status == "matched" for c in self.credits
         )
 
+    def stall_table(self, lang: str | None = None) -> list[list[str]]:
+        """Header, then a row per stall: stall, name, status, expected, received, credits."""
+        columns = ("stall", "name", "status", "expected", "received", "credits")
+        rows = [[say(f"reconcile.column.{c}", lang) for c in columns]]
+        for s in self.stalls:
+            rows.append(
+                [
+                    s.stall_id,
+                    self.names.get(s.stall_id, ""),
+                    say(f"reconcile.status.{s.status}", lang),
+                    str(s.expected),
+                    str(s.received),
+                    str(s.credits),
+                ]
+            )
+        return rows
+
+    def credit_table(self, lang: str | None = None) -> list[list[str]]:
+        """Header, then a row per credit: reference, time, amount, stall, status, how, notes."""
+        columns = ("reference", "time", "amount", "stall", "status", "how", "notes", "description")
+        rows = [[say(f"reconcile.column.{c}", lang) for c in columns]]
+        for c in self.credits:
+            detail = self.details[c.id]
+            notes = ", ".join(say(f"reconcile.flag.{f}", lang) for f in c.flags if f != "duplicate")
+            rows.append(
+                [
+                    c.reference,
+                    detail.time,
+                    str(detail.amount),
+                    c.stall_id or "-",
+                    say(f"reconcile.credit.{c.status}", lang),
+                    say(f"reconcile.how.{c.how}", lang) if c.how != "none" else "-",
+                    notes,
+                    detail.description,
+                ]
+            )
+        return rows
+
+    def summary(self, lang: str | None = None) -> str:
+        """Two lines: the period's totals and stalls by status, then the credits by status."""
+        counts: dict[str, int] = {}
+        for stall in self.stalls:
+            label = say(f"reconcile.status.{stall.status}", lang)
+            counts[label] = counts.get(label, 0) + 1
+        credit_counts: dict[str, int] = {}
+        for credit in self.credits:
+            label = say(f"reconcile.credit.{credit.status}", lang)
+            credit_counts[label] = credit_counts.get(label, 0) + 1
+        head = say(
+            "reconcile.summary",
+            lang,
+            period=self.period,
+            stalls=len(self.stalls),
+            expected=dong(sum(s.expected for s in self.stalls)),
+            received=dong(sum(s.received for s in self.stalls)),
+            counts=", ".join(f"{n} {k}" for k, n in counts.items()),
+        )
+        tail = say(
+            "reconcile.credits_summary",
+            lang,
+            credits=len(self.credits),
+            counts=", ".join(f"{n} {k}" for k, n in credit_counts.items()),
+        )
+        return f"{head}\n{tail}"
+
     def to_json(self) -> dict[str, Any]:
         """The shape of ``cashless reconcile --json``."""
         return {
@@ -172,4 +241,29 @@ def reconcile(
         {s.stall_id: s.stall_name for s in registry},
         new,
         known,
+    )
+
+
+def report_file(report: Report, suffix: str, lang: str | None = None) -> bytes:
+    """The per-stall and per-credit tables as ``.csv`` (one after the other) or ``.xlsx``.
+
+    The CSV carries a byte-order mark, so that Excel opens its Vietnamese as UTF-8.
+    """
+    stalls, credits = report.stall_table(lang), report.credit_table(lang)
+    if suffix.lower() == ".csv":
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerows(stalls)
+        writer.writerow([])
+        writer.writerows(credits)
+        return text.getvalue().encode("utf-8-sig")
+    if suffix.lower() != ".xlsx":
+        raise UsageError(f"must be .csv or .xlsx, not {suffix!r}", field="suffix")
+    from cashless.stalls.workbook import tables_xlsx
+
+    return tables_xlsx(
+        [
+            (say("reconcile.sheet.stalls", lang), stalls[0], stalls[1:], (3, 4, 5)),
+            (say("reconcile.sheet.credits", lang), credits[0], credits[1:], (2,)),
+        ]
     )

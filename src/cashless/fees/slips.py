@@ -36,6 +36,7 @@ __all__ = [
     "MANIFEST_COLUMNS",
     "PAPERS",
     "Slip",
+    "dong",
     "manifest_csv",
     "manifest_path",
     "render_slips",
@@ -63,7 +64,8 @@ class Slip:
     holder: str
 
 
-def _dong(amount: int) -> str:
+def dong(amount: int) -> str:
+    """An amount as Vietnamese write it: ``dong(1250000)`` is ``'1.250.000 đ'``."""
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
@@ -92,7 +94,7 @@ def slip_lines(slip: Slip, market: str | None, lang: str | None) -> list[TextLin
             11,
             drop=1,
         ),
-        TextLine(say("fees.slip.amount", lang, amount=_dong(slip.amount)), True, 13),
+        TextLine(say("fees.slip.amount", lang, amount=dong(slip.amount)), True, 13),
         TextLine(say("fees.slip.code", lang, code=code), True, 11),
         TextLine(
             say("fees.slip.pays", lang, bank=slip.bank, account=group_account(slip.account)),

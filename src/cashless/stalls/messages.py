@@ -503,6 +503,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.nav.print": ("In thẻ", "Print"),
     "web.nav.check": ("Kiểm tra", "Check"),
     "web.nav.audit": ("Nhật ký", "Audit"),
+    "web.nav.fees": ("Phí chợ", "Fees"),
     "web.switch": ("English", "Tiếng Việt"),
     "web.error": ("Lỗi", "Error"),
     "web.back": ("Quay lại", "Back"),
@@ -685,6 +686,115 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.audit.show_all": ("Tất cả ({count})", "All ({count})"),
     "web.audit.show_open": ("Sai chưa xử lý ({count})", "Open mismatches ({count})"),
     "web.audit.show_never": ("Chưa kiểm ({count})", "Never checked ({count})"),
+    "web.fees.title": ("Phí chợ", "Stall fees"),
+    "web.fees.status": ("Tháng {period}: ai đã trả, ai chưa", "{period}: who paid, who has not"),
+    "web.fees.all_clear": (
+        "Mọi quầy đã trả đủ và mọi giao dịch đều khớp.",
+        "Every stall has paid exactly and every credit is matched.",
+    ),
+    "web.fees.imported": (
+        "Đã nhập {new} giao dịch mới ({known} đã có từ trước).",
+        "Imported {new} new credits ({known} were already there).",
+    ),
+    "web.fees.credits_table": ("Các giao dịch ({count})", "Credits ({count})"),
+    "web.fees.xlsx": ("Tải bảng đối soát (Excel)", "Download the reconciliation (Excel)"),
+    "web.fees.csv": ("Tải bảng đối soát (CSV)", "Download the reconciliation (CSV)"),
+    "web.fees.reconcile": ("Đối soát sao kê ngân hàng", "Reconcile the bank statement"),
+    "web.fees.month": ("Tháng", "Month"),
+    "web.fees.credits": (
+        "Tệp sao kê: CSV, Excel hoặc JSON (chọn được nhiều tệp)",
+        "Statement files: CSV, Excel or JSON (several at once)",
+    ),
+    "web.fees.advanced": ("Sao kê theo mẫu riêng của ngân hàng", "A bank's own export layout"),
+    "web.fees.map": (
+        "Tên cột của sao kê, vd time='Ngày GD',credit='Ghi có',description='Nội dung'",
+        "The export's columns, e.g. time='Date',credit='Credit',description='Details'",
+    ),
+    "web.fees.time_format": (
+        "Định dạng thời gian, vd %d/%m/%Y %H:%M:%S",
+        "Time format, e.g. %d/%m/%Y %H:%M:%S",
+    ),
+    "web.fees.send": ("Đối soát", "Reconcile"),
+    "web.fees.same_file": (
+        "Gửi lại cùng một sao kê không nhập trùng giao dịch nào.",
+        "Sending the same statement again imports no credit twice.",
+    ),
+    "web.fees.no_file": ("Chưa chọn tệp sao kê nào.", "No statement file chosen."),
+    "web.fees.no_fees": (
+        "Chưa phát phí cho tháng {period}: tạo phiếu thu của tháng đó trước (ở dưới).",
+        "No fees issued for {period}: make that month's slips first (below).",
+    ),
+    "web.fees.credit_problems": (
+        "{source}: {count} dòng lỗi; chưa nhập giao dịch nào của lần gửi này.",
+        "{source}: {count} bad rows; no credit of this upload was imported.",
+    ),
+    "web.fees.issue": ("Phát phiếu thu phí tháng", "Issue a month's fee slips"),
+    "web.fees.period": ("Tháng (năm-tháng)", "Month (year-month)"),
+    "web.fees.amount": ("Phí mỗi quầy (đồng)", "Fee per stall (dong)"),
+    "web.fees.schedule": (
+        "Hoặc bảng phí theo quầy hay ngành hàng (CSV: amount, stall_id hoặc category)",
+        "Or a fee table by stall or category (CSV: amount, stall_id or category)",
+    ),
+    "web.fees.account_legend": (
+        "Tài khoản của ban quản lý chợ nhận phí (lưu lại cho lần sau)",
+        "The market office's account the fees are paid into (kept for next time)",
+    ),
+    "web.fees.bank": ("Ngân hàng (tên, mã hoặc BIN)", "Bank (name, code or BIN)"),
+    "web.fees.account": ("Số tài khoản", "Account number"),
+    "web.fees.holder": ("Chủ tài khoản", "Account holder"),
+    "web.fees.prefix": (
+        "Tiền tố mã thanh toán (để trống: mã chợ)",
+        "Payment-code prefix (empty: the market's id)",
+    ),
+    "web.fees.paper": ("Khổ phiếu", "Slip size"),
+    "web.fees.market": ("Tên chợ in trên phiếu", "Market name on the slips"),
+    "web.fees.submit": ("Tạo phiếu thu", "Make the slips"),
+    "web.fees.reissue": (
+        "Phát lại một tháng đã phát sẽ thay phí của tháng đó; giao dịch đã nhập vẫn giữ.",
+        "Issuing a month again replaces its fees; the credits imported stay.",
+    ),
+    "web.fees.issue_problems": (
+        "Bảng phí có {count} dòng lỗi; chưa phát phiếu nào:",
+        "The fee table has {count} bad rows; no slip was issued:",
+    ),
+    "web.fees.issued": ("Các tháng đã phát", "Months issued"),
+    "web.fees.issued_row": (
+        "{period}: {stalls} quầy, {total}",
+        "{period}: {stalls} stalls, {total}",
+    ),
+    "web.fees.none_yet": (
+        "Chưa phát phí tháng nào. Chợ có {stalls} quầy.",
+        "No month issued yet. The market has {stalls} stalls.",
+    ),
+    "web.fees.working": ("Đang tạo {cards} phiếu thu…", "Making {cards} fee slips…"),
+    "web.fees.done": (
+        "Xong: {slips} phiếu thu tháng {period}, tổng {total}.",
+        "Done: {slips} fee slips for {period}, {total} in all.",
+    ),
+    "web.fees.download": ("Tải phiếu thu (PDF)", "Download the slips (PDF)"),
+    "web.fees.manifest": ("Tải danh sách phí (CSV)", "Download the fee list (CSV)"),
+    "web.fees.failed": ("Không tạo được phiếu thu: {error}", "Could not make the slips: {error}"),
+    "web.fees.back": ("Về trang phí chợ", "Back to the fees page"),
+    "web.fees.bad_amount": (
+        "'{value}' không phải số tiền: ghi số đồng, vd 50.000",
+        "'{value}' is not an amount: write whole dong, e.g. 50,000",
+    ),
+    "web.fees.bad_suffix": (
+        "{name}: sao kê phải là tệp .csv, .xlsx hoặc .json",
+        "{name}: a statement must be a .csv, .xlsx or .json file",
+    ),
+    "web.fees.bad_period": (
+        "'{value}' không phải một tháng: ghi năm-tháng, vd 2026-12",
+        "'{value}' is not a month: write year-month, e.g. 2026-12",
+    ),
+    "web.fees.no_amount": (
+        "Ghi phí mỗi quầy, hoặc gửi bảng phí theo quầy hay ngành hàng.",
+        "Give the fee per stall, or send a fee table by stall or category.",
+    ),
+    "web.fees.no_account": (
+        "Chưa có tài khoản nhận phí của chợ: ghi ngân hàng và số tài khoản (lưu cho lần sau).",
+        "The market's own account is not set yet: give its bank and account number (kept).",
+    ),
 }
 
 

@@ -34,7 +34,13 @@ from starlette.routing import Mount, Route  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 
 from cashless.stalls.messages import LANGUAGES  # noqa: E402
-from cashless.web import audit_page, check_page, print_page, registry_page  # noqa: E402
+from cashless.web import (  # noqa: E402
+    audit_page,
+    check_page,
+    fees_page,
+    print_page,
+    registry_page,
+)
 from cashless.web.access import Lockout, same_code  # noqa: E402
 from cashless.web.forms import Refused, client_of, read_form, text_field  # noqa: E402
 from cashless.web.jobs import Jobs  # noqa: E402
@@ -258,6 +264,7 @@ def create_app(
         *print_page.routes(),
         *check_page.routes(),
         *audit_page.routes(),
+        *fees_page.routes(),
         Mount("/static", StaticFiles(packages=[("cashless.web", "static")]), name="static"),
     ]
     app = Starlette(

@@ -3,7 +3,8 @@
 One :class:`Office` per running page. The database is opened on first use (the page
 starts even before a market exists: the first registry uploaded creates it, as
 ``cashless market init`` does). Uploaded registry files are kept beside the database
-(``market-uploads/``), each version's source; photos of checks likewise
+(``market-uploads/``), each version's source; bank statements imported for the fees
+likewise (``market-credits/``); photos of checks
 (``market-photos/checks-<date>/``), the evidence each logged verdict points to. For a database
 given as a URL they go to a temporary folder.
 
@@ -40,6 +41,14 @@ def safe_name(filename: str | None, default: str = "photo") -> str:
     return text or default
 
 
+def _keep(folder: Path, name: str, data: bytes) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stamp}-{name}"
+    path.write_bytes(data)
+    return path
+
+
 class Office:
     """The market database at ``db`` (a path or an SQLAlchemy URL), opened once, shared."""
 
@@ -58,6 +67,7 @@ class Office:
         stem = "market" if self._file is None else self._file.stem
         self.photos_dir = home / f"{stem}-photos"
         self.uploads_dir = home / f"{stem}-uploads"
+        self.credits_dir = home / f"{stem}-credits"
 
     def exists(self) -> bool:
         """Whether the market database is there (a URL is tried once)."""
@@ -89,11 +99,11 @@ class Office:
 
     def keep_upload(self, filename: str | None, data: bytes) -> Path:
         """Keep an uploaded registry file (``market-uploads/<time>-<name>``)."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        path = self.uploads_dir / f"{stamp}-{safe_name(filename, 'registry.csv')}"
-        path.write_bytes(data)
-        return path
+        return _keep(self.uploads_dir, safe_name(filename, "registry.csv"), data)
+
+    def keep_credits(self, filename: str | None, data: bytes) -> Path:
+        """Keep an uploaded bank statement (``market-credits/<time>-<name>``)."""
+        return _keep(self.credits_dir, safe_name(filename, "credits.csv"), data)
 
     def photo_folder(self) -> Path:
         """Today's folder of check photos (``checks-YYYYMMDD``: never a stall's name)."""

@@ -108,13 +108,13 @@ async def _print_start(request: Request) -> Response:
             **options,  # type: ignore[arg-type]
         )
 
-    job = request.app.state.jobs.start(work, cards=len(stalls), **options)
+    job = request.app.state.jobs.start(work, cards=len(stalls), kind="print", **options)
     return RedirectResponse(f"/print/jobs/{job.id}", status_code=303)
 
 
 def _job(request: Request) -> Any:
     job = request.app.state.jobs.get(request.path_params["job"])
-    if job is None:
+    if job is None or job.options.get("kind", "print") != "print":  # the fees page has its own
         raise Refused(404, "web.print.gone")
     return job
 

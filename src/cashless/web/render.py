@@ -32,6 +32,7 @@ NAVIGATION = (
     ("print", "/print"),
     ("check", "/check"),
     ("audit", "/audit"),
+    ("fees", "/fees"),
 )
 
 
