@@ -132,6 +132,9 @@ def test_a_statement_reconciles_once_however_often_it_is_sent(client: TestClient
     again = _reconcile(client, {"credits": ("sao-ke.csv", statement, "text/csv")})
     assert "Đã nhập 0 giao dịch mới (6 đã có từ trước)." in again.text
     assert {s: _status(again.text, s) for s in statuses} == statuses
+    owing = client.get(f"/fees?period={PERIOD}&show=unpaid").text  # who still owes
+    assert "Chưa trả hoặc sai số tiền (59)" in owing and 'data-stall="A01"' not in owing
+    assert _status(owing, "A02") == "partly_paid" and _status(owing, "A04") == "unpaid"
     kept = sorted((Path(db).parent / "market-credits").iterdir())
     assert len(kept) == 2 and kept[0].read_bytes() == statement  # each statement sent is kept
     table = client.get(f"/fees/result.csv?period={PERIOD}").content.decode("utf-8-sig")

@@ -696,6 +696,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đã nhập {new} giao dịch mới ({known} đã có từ trước).",
         "Imported {new} new credits ({known} were already there).",
     ),
+    "web.fees.show_all": ("Tất cả quầy ({count})", "Every stall ({count})"),
+    "web.fees.show_unpaid": (
+        "Chưa trả hoặc sai số tiền ({count})",
+        "Unpaid or wrong amount ({count})",
+    ),
     "web.fees.credits_table": ("Các giao dịch ({count})", "Credits ({count})"),
     "web.fees.xlsx": ("Tải bảng đối soát (Excel)", "Download the reconciliation (Excel)"),
     "web.fees.csv": ("Tải bảng đối soát (CSV)", "Download the reconciliation (CSV)"),

@@ -86,14 +86,23 @@ def _overview(request: Request, period: str | None) -> dict[str, Any]:
 
 
 def _report(report: Any, request: Request) -> dict[str, Any]:
+    """The report as the page shows it; ``?show=unpaid`` keeps the stalls not paid exactly."""
     lang = lang_of(request)
     stalls = report.stall_table(lang)
     credits = report.credit_table(lang)
+    rows = list(zip(report.stalls, stalls[1:], strict=True))
+    show = "unpaid" if request.query_params.get("show") == "unpaid" else "all"
+    open_rows = [pair for pair in rows if pair[0].status != "paid"]
     return {
         "period": report.period,
         "summary": report.summary(lang).splitlines(),
+        "show": show,
+        "filters": [
+            ("all", say("web.fees.show_all", lang, count=len(rows))),
+            ("unpaid", say("web.fees.show_unpaid", lang, count=len(open_rows))),
+        ],
         "stall_header": stalls[0],
-        "stall_rows": list(zip(report.stalls, stalls[1:], strict=True)),
+        "stall_rows": open_rows if show == "unpaid" else rows,
         "credit_header": credits[0],
         "credit_rows": list(zip(report.credits, credits[1:], strict=True)),
         "all_clear": report.all_clear,
