@@ -176,6 +176,7 @@ def test_refusals_say_what_to_do(client: TestClient, db: str) -> None:
         "'12/2026' không phải một tháng": _issue(client, period="12/2026"),
         "Ghi phí mỗi quầy": _issue(client, amount=""),
         "Chưa có tài khoản nhận phí của chợ": _issue(client, bank="", account=""),
+        "không tìm thấy ngân hàng 'Ngân hàng Không Có'": _issue(client, bank="Ngân hàng Không Có"),
     }
     for words, response in said.items():
         assert response.status_code == 422 and words in html.unescape(response.text), words

@@ -176,6 +176,8 @@ async def _issue(request: Request) -> Response:
 def _issue_fees(
     request: Request, fields: dict[str, str], schedule: tuple[str, bytes] | None
 ) -> list[Any]:
+    from cashless.banks import lookup_bank
+    from cashless.errors import UnknownBankError
     from cashless.fees.codes import parse_period
     from cashless.fees.reconcile import issue_fees
     from cashless.fees.schedule import fee_amounts
@@ -192,6 +194,15 @@ def _issue_fees(
     market = _market(request)
     if FeeBook(market).account() is None and not (fields["bank"] and fields["account"]):
         raise UsageError(say("web.fees.no_account", lang))
+    if fields["bank"]:
+        try:
+            lookup_bank(fields["bank"])
+        except UnknownBankError as exc:  # said as the registry says it
+            banks = ", ".join(getattr(exc, "suggestions", []))
+            hint = say("registry.did_you_mean", lang, banks=banks) if banks else ""
+            raise UsageError(
+                say("registry.bank_unknown", lang, value=fields["bank"], hint=hint)
+            ) from None
     amounts = fee_amounts(
         market.registry(),
         amount,
