@@ -26,6 +26,7 @@ pytest.importorskip("zxingcpp")
 
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as when
@@ -254,8 +255,11 @@ def _walk(base, db, browser, steps, wait, tmp_path: Path) -> None:
     form = wait.until(when.presence_of_element_located((By.ID, "reconcile-form")))
     form.find_element(By.ID, "credits").send_keys(str(statement))
     _submit(browser, "reconcile-form")
-    wait.until(when.staleness_of(form))  # the month's table was on the page before, unpaid
-    paid = wait.until(when.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-stall="A01"]')))
+    # the month's table was on the page before (every stall unpaid): wait for the notice
+    # only the import shows; chromedriver may answer "node not in the document" meanwhile
+    settled = WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,))
+    settled.until(when.presence_of_element_located((By.CSS_SELECTOR, "#report .notice.good")))
+    paid = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A01"]')
     assert "paid" in (paid.get_attribute("class") or "").split() and "đã trả" in paid.text
     part = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A02"]')
     assert "trả thiếu" in part.text
