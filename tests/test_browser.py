@@ -125,7 +125,8 @@ def test_an_office_day_in_the_browser(server, browser, tmp_path: Path) -> None:
     base, db = server
     # CASHLESS_SCREENSHOTS keeps them in a folder of your choice (to look at every page)
     steps = Steps(browser, Path(os.environ.get("CASHLESS_SCREENSHOTS") or tmp_path / "screens"))
-    wait = WebDriverWait(browser, 60)
+    # chromedriver may answer "node not in the document" while a page changes: wait on
+    wait = WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,))
     try:
         _walk(base, db, browser, steps, wait, tmp_path)
     except BaseException:
@@ -256,9 +257,8 @@ def _walk(base, db, browser, steps, wait, tmp_path: Path) -> None:
     form.find_element(By.ID, "credits").send_keys(str(statement))
     _submit(browser, "reconcile-form")
     # the month's table was on the page before (every stall unpaid): wait for the notice
-    # only the import shows; chromedriver may answer "node not in the document" meanwhile
-    settled = WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,))
-    settled.until(when.presence_of_element_located((By.CSS_SELECTOR, "#report .notice.good")))
+    # only the import shows
+    wait.until(when.presence_of_element_located((By.CSS_SELECTOR, "#report .notice.good")))
     paid = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A01"]')
     assert "paid" in (paid.get_attribute("class") or "").split() and "đã trả" in paid.text
     part = browser.find_element(By.CSS_SELECTOR, 'tr[data-stall="A02"]')
