@@ -178,6 +178,15 @@ def test_refusals_say_what_to_do(client: TestClient, db: str) -> None:
         "Chưa có tài khoản nhận phí của chợ": _issue(client, bank="", account=""),
         "không tìm thấy ngân hàng 'Ngân hàng Không Có'": _issue(client, bank="Ngân hàng Không Có"),
     }
+    schedule = ("phi.csv", "category,amount\nRau củ,40000\n".encode(), "text/csv")
+    page = client.get("/fees")
+    form = {"period": PERIOD, "bank": "VCB", "account": ACCOUNT, "market": "Chợ Điện Biên"}
+    said["Bảng phí chưa có mức phí cho quầy B01, B02"] = client.post(  # not in the table
+        "/fees/issue",
+        data={"csrf": _csrf(page.text), **form},
+        files={"schedule": schedule},
+        follow_redirects=False,
+    )
     for words, response in said.items():
         assert response.status_code == 422 and words in html.unescape(response.text), words
         assert 'value="Chợ Điện Biên"' in response.text  # the form keeps what was typed

@@ -37,11 +37,14 @@ def fee_amounts(
     *,
     source: str = "<schedule>",
     lang: str | None = None,
+    unpriced: str = "fees.no_amount",
 ) -> dict[str, int]:
     """Stall id -> fee for every stall of ``registry`` (exempt stalls left out).
 
     Raises :class:`~cashless.errors.CsvError` for bad schedule rows (all at once) and
-    :class:`~cashless.errors.UsageError` naming the stalls left without a fee.
+    :class:`~cashless.errors.UsageError` naming the stalls left without a fee, in the
+    words of message ``unpriced`` (the command's names its options; the web page's its
+    fields).
     """
     if amount is not None and (isinstance(amount, bool) or amount <= 0):
         raise UsageError(f"must be a positive whole number of dong, not {amount!r}", field="amount")
@@ -102,7 +105,7 @@ def fee_amounts(
         elif value > 0:
             amounts[stall.stall_id] = value
     if missing:
-        raise UsageError(say("fees.no_amount", lang, stalls=", ".join(missing)), field="amount")
+        raise UsageError(say(unpriced, lang, stalls=", ".join(missing)), field="amount")
     return amounts
 
 

@@ -792,6 +792,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' không phải một tháng: ghi năm-tháng, vd 2026-12",
         "'{value}' is not a month: write year-month, e.g. 2026-12",
     ),
+    "web.fees.unpriced": (
+        "Bảng phí chưa có mức phí cho quầy {stalls}: thêm vào bảng, hoặc ghi phí mỗi quầy.",
+        "The fee table gives no fee for stall(s) {stalls}: add them, or give a fee per stall.",
+    ),
     "web.fees.no_amount": (
         "Ghi phí mỗi quầy, hoặc gửi bảng phí theo quầy hay ngành hàng.",
         "Give the fee per stall, or send a fee table by stall or category.",

@@ -209,6 +209,7 @@ def _issue_fees(
         schedule[1] if schedule else None,
         source=schedule[0] if schedule else "",
         lang=lang,
+        unpriced="web.fees.unpriced",
     )
     return issue_fees(
         market,
