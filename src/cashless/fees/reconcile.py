@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,14 +175,8 @@ class Report:
 
     def summary(self, lang: str | None = None) -> str:
         """Two lines: the period's totals and stalls by status, then the credits by status."""
-        counts: dict[str, int] = {}
-        for stall in self.stalls:
-            label = say(f"reconcile.status.{stall.status}", lang)
-            counts[label] = counts.get(label, 0) + 1
-        credit_counts: dict[str, int] = {}
-        for credit in self.credits:
-            label = say(f"reconcile.credit.{credit.status}", lang)
-            credit_counts[label] = credit_counts.get(label, 0) + 1
+        counts = Counter(say(f"reconcile.status.{s.status}", lang) for s in self.stalls)
+        credit_counts = Counter(say(f"reconcile.credit.{c.status}", lang) for c in self.credits)
         head = say(
             "reconcile.summary",
             lang,

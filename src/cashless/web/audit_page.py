@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from cashless.stalls.messages import say  # noqa: E402
-from cashless.web.forms import Refused  # noqa: E402
+from cashless.web.forms import market_of  # noqa: E402
 from cashless.web.render import lang_of, page  # noqa: E402
 
 __all__ = ["audit_body", "audit_header", "log_clusters", "routes"]
@@ -91,10 +91,7 @@ def log_clusters(market: Any) -> list[dict[str, Any]]:
 def _overview(request: Request) -> dict[str, Any]:
     from cashless.banks import bank_label
 
-    office = request.app.state.office
-    if not office.exists():
-        raise Refused(409, "web.no_market")
-    market = office.market()
+    market = market_of(request)
     lang = lang_of(request)
     rows = market.audit()
     clusters = []
@@ -141,11 +138,8 @@ async def _audit_page(request: Request) -> HTMLResponse:
 
 
 def _export(request: Request) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
-    office = request.app.state.office
-    if not office.exists():
-        raise Refused(409, "web.no_market")
     lang = lang_of(request)
-    rows = office.market().audit()
+    rows = market_of(request).audit()
     return audit_header(lang), audit_body(rows, lang)
 
 

@@ -26,7 +26,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import HTMLResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from cashless.web.forms import Refused, read_form, text_field, uploads, who_of  # noqa: E402
+from cashless.web.forms import Refused, market_of, read_form, text_field, uploads, who_of  # noqa: E402
 from cashless.web.office import safe_name  # noqa: E402
 from cashless.web.render import lang_of, page  # noqa: E402
 
@@ -64,15 +64,8 @@ class Submissions:
                 self._seen[nonce] = shown
 
 
-def _market(request: Request) -> Any:
-    office = request.app.state.office
-    if not office.exists():
-        raise Refused(409, "web.no_market")
-    return office.market()
-
-
 async def _check_page(request: Request) -> HTMLResponse:
-    await run_in_threadpool(_market, request)
+    await run_in_threadpool(market_of, request)
     return page(
         request,
         "check.html",
@@ -98,7 +91,7 @@ def _check(
     from cashless.stalls.verify import check_photos
 
     lang = lang_of(request)
-    market = _market(request)
+    market = market_of(request)
     registry = market.registry()
     if expect and registry.get(expect) is None and registry.by_check_code(expect) is None:
         raise Refused(422, "web.check.unknown_stall", stall=expect)

@@ -30,7 +30,7 @@ from starlette.routing import Route  # noqa: E402
 
 from cashless.fees.slips import PAPERS, dong  # noqa: E402
 from cashless.stalls.messages import say  # noqa: E402
-from cashless.web.forms import Refused, read_form, text_field, uploads  # noqa: E402
+from cashless.web.forms import Refused, market_of, read_form, text_field, uploads  # noqa: E402
 from cashless.web.render import lang_of, page  # noqa: E402
 
 __all__ = ["routes"]
@@ -43,24 +43,18 @@ _STATEMENT_SUFFIXES = (".csv", ".xlsx", ".json")
 _DONG = re.compile(r"([0-9]+|[0-9]{1,3}(?:[., ][0-9]{3})+) ?(?:đ|d|VND)?", re.IGNORECASE)
 
 
-def _market(request: Request) -> Any:
-    office = request.app.state.office
-    if not office.exists():
-        raise Refused(409, "web.no_market")
-    return office.market()
-
-
 def _this_month() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m")
 
 
-def _overview(request: Request, period: str | None) -> dict[str, Any]:
-    """The account, the months issued and, for ``period`` when issued, its reconciliation."""
+def _overview(request: Request, period: str | None, report: Any = None) -> dict[str, Any]:
+    """The account, the months issued and, for ``period`` when issued, its reconciliation
+    (``report`` when the caller has just made it)."""
     from cashless.banks import lookup_bank
     from cashless.fees.reconcile import reconcile
     from cashless.fees.store import FeeBook
 
-    market = _market(request)
+    market = market_of(request)
     book = FeeBook(market)
     account = book.account()
     months: dict[str, list[int]] = {}
@@ -81,7 +75,9 @@ def _overview(request: Request, period: str | None) -> dict[str, Any]:
         "stalls": len(market.registry()),
     }
     if shown is not None:
-        context["report"] = _report(reconcile(market, shown, lang=lang_of(request)), request)
+        if report is None or report.period != shown:
+            report = reconcile(market, shown, lang=lang_of(request))
+        context["report"] = _report(report, request)
     return context
 
 
@@ -191,7 +187,7 @@ def _issue_fees(
     amount = _amount(fields["amount"], lang)
     if amount is None and schedule is None:
         raise UsageError(say("web.fees.no_amount", lang))
-    market = _market(request)
+    market = market_of(request)
     if FeeBook(market).account() is None and not (fields["bank"] and fields["account"]):
         raise UsageError(say("web.fees.no_account", lang))
     if fields["bank"]:
@@ -258,8 +254,7 @@ async def _reconcile(request: Request) -> HTMLResponse:
         return await _again(
             request, 409, period=period, reconcile_error_key="web.fees.no_fees", missing=period
         )
-    overview = await run_in_threadpool(_overview, request, period)
-    overview["report"] = _report(report, request)
+    overview = await run_in_threadpool(_overview, request, period, report)
     return page(request, "fees.html", imported=True, **overview)
 
 
@@ -281,7 +276,7 @@ def _import(
         parse_period(period)
     except UsageError:
         raise UsageError(say("web.fees.bad_period", lang, value=period)) from None
-    if not FeeBook(_market(request)).fees(period):
+    if not FeeBook(market_of(request)).fees(period):
         return None  # the page says to issue the month first
     mapping = parse_map(mapping_text, time_format)
     credits = []
@@ -290,7 +285,7 @@ def _import(
             name = path.name.partition("-")[2] or path.name
             raise UsageError(say("web.fees.bad_suffix", lang, name=name))
         credits += read_credits(path, mapping=mapping, lang=lang)
-    return reconcile(_market(request), period, credits, lang=lang)
+    return reconcile(market_of(request), period, credits, lang=lang)
 
 
 def _result(request: Request) -> tuple[str, bytes]:
@@ -303,7 +298,7 @@ def _result(request: Request) -> tuple[str, bytes]:
         raise Refused(404, "web.not_found")
     try:
         parse_period(period)
-        report = reconcile(_market(request), period, lang=lang_of(request))
+        report = reconcile(market_of(request), period, lang=lang_of(request))
     except UsageError:
         raise Refused(404, "web.fees.no_fees", period=period or "-") from None
     return period, report_file(report, suffix, lang_of(request))
@@ -321,8 +316,8 @@ async def _result_download(request: Request) -> Response:
 
 
 def _job(request: Request) -> Any:
-    job = request.app.state.jobs.get(request.path_params["job"])
-    if job is None or job.options.get("kind") != "fees":
+    job = request.app.state.jobs.get(request.path_params["job"], "fees")
+    if job is None:
         raise Refused(404, "web.print.gone")
     return job
 

@@ -22,7 +22,7 @@ from starlette.requests import Request  # noqa: E402
 
 from cashless.web.access import valid_csrf  # noqa: E402
 
-__all__ = ["Refused", "client_of", "read_form", "text_field", "uploads", "who_of"]
+__all__ = ["Refused", "client_of", "market_of", "read_form", "text_field", "uploads", "who_of"]
 
 _MAX_FILES = 200
 
@@ -35,6 +35,14 @@ class Refused(Exception):
         self.status = status
         self.key = key
         self.fields = fields
+
+
+def market_of(request: Request) -> Any:
+    """The page's market (:class:`cashless.stalls.market.Market`); 409 before one exists."""
+    office = request.app.state.office
+    if not office.exists():
+        raise Refused(409, "web.no_market")
+    return office.market()
 
 
 def client_of(request: Request) -> str:

@@ -36,6 +36,7 @@ class Job:
     id: str
     cards: int
     options: dict[str, Any] = field(default_factory=dict)
+    kind: str = "print"  # the page whose job it is: its routes serve no other page's
     state: str = "queued"
     started: float = 0.0
     finished: float = 0.0
@@ -63,9 +64,11 @@ class Jobs:
         self._seconds_per_card = _FIRST_GUESS_S_PER_CARD
         self._done = threading.Condition(self._lock)
 
-    def start(self, work: Callable[[], Any], *, cards: int, **options: Any) -> Job:
+    def start(
+        self, work: Callable[[], Any], *, cards: int, kind: str = "print", **options: Any
+    ) -> Job:
         """Queue ``work`` (returns the result kept on the job); ``cards`` sizes the estimate."""
-        job = Job(secrets.token_urlsafe(12), cards, dict(options))
+        job = Job(secrets.token_urlsafe(12), cards, dict(options), kind)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > _KEEP:
@@ -96,10 +99,11 @@ class Jobs:
                 self._seconds_per_card = (job.finished - job.started) / job.cards
             self._done.notify_all()
 
-    def get(self, job_id: str) -> Job | None:
-        """The job with this id, if it is still kept."""
+    def get(self, job_id: str, kind: str | None = None) -> Job | None:
+        """The job with this id, if it is still kept (and of ``kind``, when given)."""
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        return job if job is not None and kind in (None, job.kind) else None
 
     def wait(self, job_id: str, timeout: float) -> Job | None:
         """Wait until the job is finished (or ``timeout`` seconds) and return it."""

@@ -28,17 +28,10 @@ from starlette.routing import Route  # noqa: E402
 from cashless.stalls.layout import LAYOUTS, PAPERS  # noqa: E402
 from cashless.stalls.messages import MESSAGES  # noqa: E402
 from cashless.stalls.registry import Stall  # noqa: E402
-from cashless.web.forms import Refused, read_form, text_field  # noqa: E402
+from cashless.web.forms import Refused, market_of, read_form, text_field  # noqa: E402
 from cashless.web.render import page  # noqa: E402
 
 __all__ = ["routes"]
-
-
-def _market(request: Request) -> Any:
-    office = request.app.state.office
-    if not office.exists():
-        raise Refused(409, "web.no_market")
-    return office.market()
 
 
 def _pick(registry: Any, wanted: str) -> list[Stall]:
@@ -57,7 +50,7 @@ def _pick(registry: Any, wanted: str) -> list[Stall]:
 
 
 def _choices(request: Request) -> dict[str, Any]:
-    market = _market(request)
+    market = market_of(request)
     stalls = [s.stall_id for s in market.registry()]
     return {
         "papers": list(PAPERS),
@@ -94,7 +87,7 @@ async def _print_start(request: Request) -> Response:
         raise Refused(422, "web.print.failed", error=exc.reason) from None
     if not 1 <= int(start_text) <= per_page:
         raise Refused(422, "web.print.bad_start", start=start_text, slots=per_page)
-    market = await run_in_threadpool(_market, request)
+    market = await run_in_threadpool(market_of, request)
     registry = await run_in_threadpool(market.registry)
     stalls = list(registry) if which == "all" else _pick(registry, wanted)
     codes = await run_in_threadpool(market.card_codes)
@@ -113,8 +106,8 @@ async def _print_start(request: Request) -> Response:
 
 
 def _job(request: Request) -> Any:
-    job = request.app.state.jobs.get(request.path_params["job"])
-    if job is None or job.options.get("kind", "print") != "print":  # the fees page has its own
+    job = request.app.state.jobs.get(request.path_params["job"], "print")
+    if job is None:
         raise Refused(404, "web.print.gone")
     return job
 
@@ -155,7 +148,7 @@ async def _job_manifest(request: Request) -> Response:
 
 
 def _card(request: Request) -> tuple[Stall, str | None, str | None]:
-    market = _market(request)
+    market = market_of(request)
     wanted = request.query_params.get("stall", "")
     stall = market.registry().get(wanted) if wanted else None
     if stall is None:
